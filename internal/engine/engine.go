@@ -1,0 +1,402 @@
+// Package engine evaluates the library's Rego controls over Kubernetes
+// objects. The library is compiled once; each object is evaluated with one
+// prepared query holding every control that applies to its kind, and objects
+// are evaluated concurrently. Relational rules read the objects of the kinds
+// they name from data.inventory, an index built once per scan.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"kubescape.io/kubescape/internal/resource"
+	"kubescape.io/kubescape/library"
+)
+
+// Finding is one violation as a rule reports it.
+type Finding struct {
+	Message     string
+	FailedPaths []string
+	ReviewPaths []string
+	FixPaths    []library.FixPath
+	Related     []resource.Ref
+}
+
+// Verdict is the outcome of one control on one object.
+type Verdict struct {
+	Control  *library.Control
+	Findings []Finding
+	// Err is set when the rule could not be evaluated on the object.
+	Err error
+}
+
+// Failed reports whether the control found a violation.
+func (v Verdict) Failed() bool { return len(v.Findings) > 0 }
+
+// Engine holds the compiled library.
+type Engine struct {
+	controls []*library.Control
+	byKind   map[string][]*library.Control
+	compiler *ast.Compiler
+	inputs   map[string]any
+	related  map[string]bool
+}
+
+// New compiles the rules of the given controls. Inputs override the
+// library's defaults by name; an unknown input name is an error.
+func New(lib *library.Library, controls []*library.Control, inputs map[string]any) (*Engine, error) {
+	e := &Engine{
+		byKind:  map[string][]*library.Control{},
+		inputs:  lib.Defaults(),
+		related: map[string]bool{},
+	}
+	for name, v := range inputs {
+		if _, ok := e.inputs[name]; !ok {
+			return nil, fmt.Errorf("unknown control input %q; known inputs: %s", name, strings.Join(sortedKeys(e.inputs), ", "))
+		}
+		e.inputs[name] = v
+	}
+	modules := map[string]*ast.Module{}
+	parse := func(name, src string) error {
+		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return fmt.Errorf("parse %s: %w", name, err)
+		}
+		modules[name] = m
+		return nil
+	}
+	for name, src := range lib.LibModules() {
+		if err := parse(name, src); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range controls {
+		e.controls = append(e.controls, c)
+		if c.Rego == "" {
+			continue
+		}
+		if err := parse("controls/"+c.ID+"/rule.rego", c.Rego); err != nil {
+			return nil, err
+		}
+		for _, k := range c.Kinds {
+			e.byKind[k] = append(e.byKind[k], c)
+		}
+		for _, k := range c.Related {
+			e.related[k] = true
+		}
+	}
+	e.compiler = ast.NewCompiler()
+	e.compiler.Compile(modules)
+	if e.compiler.Failed() {
+		return nil, fmt.Errorf("compile rules: %w", e.compiler.Errors)
+	}
+	return e, nil
+}
+
+// Controls returns the controls the engine was built with.
+func (e *Engine) Controls() []*library.Control { return e.controls }
+
+// Inputs returns the control inputs in force: defaults with overrides applied.
+func (e *Engine) Inputs() map[string]any { return e.inputs }
+
+// ControlsFor returns the controls with a rule that applies to the kind.
+func (e *Engine) ControlsFor(kind string) []*library.Control { return e.byKind[kind] }
+
+// Session evaluates objects against one inventory of related objects.
+type Session struct {
+	engine *Engine
+	store  storage.Store
+
+	mu      sync.Mutex
+	queries map[string]*kindQuery
+}
+
+type kindQuery struct {
+	once     sync.Once
+	prepared rego.PreparedEvalQuery
+	controls []*library.Control
+	err      error
+}
+
+// NewSession indexes the related objects (those of kinds that some
+// relational rule reads) for evaluation.
+func (e *Engine) NewSession(objects []*resource.Object) *Session {
+	namespaced := map[string]any{}
+	cluster := map[string]any{}
+	for _, o := range objects {
+		kind, _ := o.Content["kind"].(string)
+		if !e.related[kind] {
+			continue
+		}
+		if ClusterScoped(kind) {
+			list, _ := cluster[kind].([]any)
+			cluster[kind] = append(list, o.Content)
+			continue
+		}
+		ns := o.Ref().Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		kinds, _ := namespaced[ns].(map[string]any)
+		if kinds == nil {
+			kinds = map[string]any{}
+			namespaced[ns] = kinds
+		}
+		list, _ := kinds[kind].([]any)
+		kinds[kind] = append(list, o.Content)
+	}
+	data := map[string]any{
+		"inputs":    e.inputs,
+		"inventory": map[string]any{"namespaced": namespaced, "cluster": cluster},
+	}
+	store := inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true))
+	return &Session{engine: e, store: store, queries: map[string]*kindQuery{}}
+}
+
+func (s *Session) query(ctx context.Context, kind string) *kindQuery {
+	s.mu.Lock()
+	q, ok := s.queries[kind]
+	if !ok {
+		q = &kindQuery{controls: s.engine.byKind[kind]}
+		s.queries[kind] = q
+	}
+	s.mu.Unlock()
+	q.once.Do(func() {
+		if len(q.controls) > 0 {
+			q.prepared, q.err = prepare(ctx, s.engine.compiler, s.store, q.controls)
+		}
+	})
+	return q
+}
+
+// prepare builds one query that evaluates the deny set of every control,
+// bound to x0, x1, ... in the order of controls.
+func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, controls []*library.Control) (rego.PreparedEvalQuery, error) {
+	var b strings.Builder
+	for i, c := range controls {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "x%d := %s.deny", i, c.Package)
+	}
+	r := rego.New(
+		rego.Query(b.String()),
+		rego.Compiler(compiler),
+		rego.Store(store),
+		rego.SetRegoVersion(ast.RegoV1),
+	)
+	pq, err := r.PrepareForEval(ctx)
+	if err != nil {
+		return pq, fmt.Errorf("prepare query: %w", err)
+	}
+	return pq, nil
+}
+
+// Evaluate runs every control that applies to the object's kind.
+func (s *Session) Evaluate(ctx context.Context, obj *resource.Object) []Verdict {
+	kind, _ := obj.Content["kind"].(string)
+	q := s.query(ctx, kind)
+	if len(q.controls) == 0 {
+		return nil
+	}
+	verdicts := make([]Verdict, len(q.controls))
+	for i, c := range q.controls {
+		verdicts[i].Control = c
+	}
+	fail := func(err error) []Verdict {
+		for i := range verdicts {
+			verdicts[i].Err = err
+		}
+		return verdicts
+	}
+	if q.err != nil {
+		return fail(q.err)
+	}
+	input, err := ast.InterfaceToValue(obj.Content)
+	if err != nil {
+		return fail(fmt.Errorf("convert object: %w", err))
+	}
+	rs, err := q.prepared.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		// One rule's runtime error fails the whole query: evaluate the
+		// controls one by one so that only the broken one is reported.
+		return s.evaluateEach(ctx, q.controls, input)
+	}
+	if len(rs) != 1 {
+		return fail(errors.New("rule set undefined"))
+	}
+	for i := range verdicts {
+		verdicts[i].Findings, verdicts[i].Err = decodeFindings(rs[0].Bindings[fmt.Sprintf("x%d", i)])
+	}
+	return verdicts
+}
+
+func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control, input ast.Value) []Verdict {
+	out := make([]Verdict, len(controls))
+	for i, c := range controls {
+		out[i].Control = c
+		pq, err := prepare(ctx, s.engine.compiler, s.store, []*library.Control{c})
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
+		switch {
+		case err != nil:
+			out[i].Err = fmt.Errorf("evaluate %s: %w", c.ID, err)
+		case len(rs) != 1:
+			out[i].Err = fmt.Errorf("evaluate %s: rule set undefined", c.ID)
+		default:
+			out[i].Findings, out[i].Err = decodeFindings(rs[0].Bindings["x0"])
+		}
+	}
+	return out
+}
+
+// ObjectVerdicts pairs an object with the verdicts of the controls that apply to it.
+type ObjectVerdicts struct {
+	Object   *resource.Object
+	Verdicts []Verdict
+}
+
+// Evaluate evaluates every object, in parallel, with an inventory built from
+// the same objects. The result is in the order of objects. done, when not
+// nil, is called after each object (from several goroutines).
+func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, done func()) ([]ObjectVerdicts, error) {
+	s := e.NewSession(objects)
+	out := make([]ObjectVerdicts, len(objects))
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= len(objects) || ctx.Err() != nil {
+					return
+				}
+				out[i] = ObjectVerdicts{Object: objects[i], Verdicts: s.Evaluate(ctx, objects[i])}
+				if done != nil {
+					done()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	return out, nil
+}
+
+func decodeFindings(raw any) ([]Finding, error) {
+	set, ok := raw.([]any)
+	if !ok {
+		return nil, fmt.Errorf("deny is %T, want a set of findings", raw)
+	}
+	out := make([]Finding, 0, len(set))
+	for _, item := range set {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("finding is %T, want an object", item)
+		}
+		f := Finding{
+			Message:     str(m["message"]),
+			FailedPaths: strs(m["failedPaths"]),
+			ReviewPaths: strs(m["reviewPaths"]),
+		}
+		if f.Message == "" {
+			return nil, errors.New("finding has no message")
+		}
+		if fixes, ok := m["fixPaths"].([]any); ok {
+			for _, fx := range fixes {
+				fm, _ := fx.(map[string]any)
+				f.FixPaths = append(f.FixPaths, library.FixPath{Path: str(fm["path"]), Value: scalar(fm["value"])})
+			}
+		}
+		if rel, ok := m["related"].([]any); ok {
+			for _, r := range rel {
+				rm, _ := r.(map[string]any)
+				f.Related = append(f.Related, resource.Ref{
+					APIVersion: str(rm["apiVersion"]), Kind: str(rm["kind"]),
+					Namespace: str(rm["namespace"]), Name: str(rm["name"]),
+				})
+			}
+		}
+		sort.Strings(f.FailedPaths)
+		sort.Strings(f.ReviewPaths)
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return findingKey(out[i]) < findingKey(out[j]) })
+	return out, nil
+}
+
+func findingKey(f Finding) string {
+	return strings.Join(f.FailedPaths, ",") + "\x00" + strings.Join(f.ReviewPaths, ",") + "\x00" + f.Message
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func scalar(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+func strs(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if s, ok := x.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// clusterScoped lists the built-in kinds that have no namespace.
+var clusterScoped = map[string]bool{
+	"Namespace": true, "Node": true, "PersistentVolume": true, "ClusterRole": true,
+	"ClusterRoleBinding": true, "StorageClass": true, "CustomResourceDefinition": true,
+	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true,
+	"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
+	"PriorityClass": true, "APIService": true, "CSIDriver": true, "CSINode": true,
+	"IngressClass": true, "RuntimeClass": true, "PodSecurityPolicy": true,
+	"CertificateSigningRequest": true, "VolumeAttachment": true,
+	"CiliumClusterwideNetworkPolicy": true,
+}
+
+// ClusterScoped reports whether a kind is cluster scoped.
+func ClusterScoped(kind string) bool { return clusterScoped[kind] }

@@ -326,8 +326,7 @@ func (l *Library) RegisterFramework(fw *Framework) error {
 	}
 	seen := map[string]bool{}
 	for _, id := range fw.Controls {
-		c, ok := l.controls[id]
-		if !ok {
+		if _, ok := l.controls[id]; !ok {
 			return fmt.Errorf("framework %s: unknown control %s", fw.Name, id)
 		}
 		if seen[id] {

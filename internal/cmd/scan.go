@@ -1,0 +1,379 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"kubescape.io/kubescape/internal/exception"
+	"kubescape.io/kubescape/internal/report"
+	"kubescape.io/kubescape/internal/result"
+	"kubescape.io/kubescape/internal/scan"
+	"kubescape.io/kubescape/internal/source"
+	"kubescape.io/kubescape/internal/version"
+	"kubescape.io/kubescape/library"
+)
+
+// ScanOptions are the options of the scan command.
+type ScanOptions struct {
+	Formats             []string
+	Output              string
+	ExceptionsFile      string
+	ControlsConfigFile  string
+	ComplianceThreshold float64
+	SeverityThreshold   string
+	Verbose             bool
+	Color               string
+	HelmValues          []string
+	HelmSet             []string
+	ReleaseName         string
+	ReleaseNamespace    string
+	MaxFileSize         int64
+
+	// Set by Complete.
+	frameworks []string
+	controlIDs []string
+	targets    []string
+	lib        *library.Library
+	controls   []*library.Control
+	inputs     map[string]any
+	exceptions *exception.Set
+	now        time.Time
+
+	genericiooptions.IOStreams
+}
+
+// NewScanOptions returns the default options.
+func NewScanOptions(streams genericiooptions.IOStreams) *ScanOptions {
+	return &ScanOptions{
+		IOStreams:        streams,
+		Formats:          []string{"pretty"},
+		Color:            "auto",
+		ReleaseName:      "release",
+		ReleaseNamespace: "default",
+		MaxFileSize:      20 << 20,
+	}
+}
+
+// NewCmdScan builds the scan command.
+func NewCmdScan(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewScanOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "scan [framework NAMES | control IDS] PATH... | -",
+		Short: "Scan manifests, Helm charts and Kustomize directories against security controls",
+		Long: `Scan Kubernetes manifests (YAML, JSON, kind: List), Helm charts and Kustomize
+directories against the controls of the library, or of the named frameworks or
+controls. PATH is a file, a directory (read recursively), a glob, or - for
+standard input. A directory holding Chart.yaml is rendered as a Helm chart, one
+holding kustomization.yaml is built with Kustomize.
+
+Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
+3 some inputs could not be read, 4 the scan could not run.`,
+		Example: `  # Every control, on a directory of manifests
+  kubectl kubescape scan ./deploy
+
+  # The NSA framework, on one file and standard input
+  cat app.yaml | kubectl kubescape scan framework nsa - ./more.yaml
+
+  # Two controls, on a Helm chart with values
+  kubectl kubescape scan control C-0057,C-0016 ./charts/web --values prod.yaml --set replicas=3
+
+  # Reports for CI: SARIF and JUnit files in a directory; exit 1 below 80% or on a high severity failure
+  kubectl kubescape scan ./deploy --format sarif,junit --output reports/ \
+      --compliance-threshold 80 --severity-threshold high
+
+  # Accept known failures, and tune the controls' inputs
+  kubectl kubescape scan ./deploy --exceptions exceptions.yaml --controls-config controls.yaml`,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(c.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringSliceVar(&o.Formats, "format", o.Formats, "report formats, comma separated: "+strings.Join(report.Formats(), ", "))
+	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (one format) or directory (several formats; report.<ext> each); default standard output")
+	f.StringVar(&o.ExceptionsFile, "exceptions", "", "exceptions file (YAML or JSON) of accepted failures")
+	f.StringVar(&o.ControlsConfigFile, "controls-config", "", "file (YAML or JSON) overriding the controls' inputs, by name")
+	f.Float64Var(&o.ComplianceThreshold, "compliance-threshold", 0, "exit 1 when the overall compliance score (0-100) is below this")
+	f.StringVar(&o.SeverityThreshold, "severity-threshold", "", "exit 1 when a control of this severity or higher fails: low, medium, high, critical")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "list every resource and its result for each control")
+	f.StringVar(&o.Color, "color", o.Color, "colour the pretty report: auto (on a terminal), always, never")
+	f.StringArrayVar(&o.HelmValues, "values", nil, "Helm values file (repeatable)")
+	f.StringArrayVar(&o.HelmSet, "set", nil, "Helm value as key=value (repeatable)")
+	f.StringVar(&o.ReleaseName, "release-name", o.ReleaseName, "Helm release name")
+	f.StringVar(&o.ReleaseNamespace, "release-namespace", o.ReleaseNamespace, "Helm release namespace")
+	f.Int64Var(&o.MaxFileSize, "max-file-size", o.MaxFileSize, "skip files larger than this many bytes")
+	return cmd
+}
+
+// Complete splits the arguments into the control selection and the targets,
+// and loads the library and the files named by flags.
+func (o *ScanOptions) Complete(args []string) error {
+	o.now = time.Now()
+	if len(args) >= 2 && (args[0] == "framework" || args[0] == "control") {
+		names := splitList(args[1])
+		if args[0] == "framework" {
+			o.frameworks = names
+		} else {
+			o.controlIDs = names
+		}
+		args = args[2:]
+	}
+	o.targets = args
+	lib, err := library.Load()
+	if err != nil {
+		return withCode(ExitError, err)
+	}
+	o.lib = lib
+	if o.controls, err = lib.Select(o.frameworks, o.controlIDs); err != nil {
+		return usageError("%w", err)
+	}
+	if o.ControlsConfigFile != "" {
+		b, err := os.ReadFile(o.ControlsConfigFile)
+		if err != nil {
+			return usageError("read controls config: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &o.inputs); err != nil {
+			return usageError("controls config %s: %w", o.ControlsConfigFile, err)
+		}
+	}
+	if o.ExceptionsFile != "" {
+		if o.exceptions, err = exception.Load(o.ExceptionsFile, o.now); err != nil {
+			return usageError("%w", err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the options.
+func (o *ScanOptions) Validate() error {
+	if len(o.targets) == 0 {
+		return usageError("nothing to scan: name files, directories, globs, Helm charts or Kustomize directories, or - for standard input")
+	}
+	stdin := 0
+	for _, t := range o.targets {
+		if t == "-" {
+			stdin++
+		}
+	}
+	if stdin > 1 {
+		return usageError("standard input (-) can be named only once")
+	}
+	if len(o.Formats) == 0 {
+		return usageError("--format is empty; known formats: %s", strings.Join(report.Formats(), ", "))
+	}
+	known := map[string]bool{}
+	for _, f := range report.Formats() {
+		known[f] = true
+	}
+	for _, f := range o.Formats {
+		if !known[f] {
+			return usageError("unknown format %q; known formats: %s", f, strings.Join(report.Formats(), ", "))
+		}
+	}
+	if len(o.Formats) > 1 && o.Output == "" {
+		return usageError("several formats need --output DIR to write one file each")
+	}
+	if o.ComplianceThreshold < 0 || o.ComplianceThreshold > 100 {
+		return usageError("--compliance-threshold %v: want 0 to 100", o.ComplianceThreshold)
+	}
+	if o.SeverityThreshold != "" && result.Severity(strings.ToLower(o.SeverityThreshold)).Rank() == 0 {
+		return usageError("--severity-threshold %q: want low, medium, high or critical", o.SeverityThreshold)
+	}
+	switch o.Color {
+	case "auto", "always", "never":
+	default:
+		return usageError("--color %q: want auto, always or never", o.Color)
+	}
+	if o.MaxFileSize <= 0 {
+		return usageError("--max-file-size must be positive")
+	}
+	return nil
+}
+
+// Run reads the inputs, scans them and writes the reports.
+func (o *ScanOptions) Run(ctx context.Context) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	read, err := source.Read(ctx, o.targets, source.Options{
+		Stdin:            o.In,
+		HelmValues:       o.HelmValues,
+		HelmSet:          o.HelmSet,
+		ReleaseName:      o.ReleaseName,
+		ReleaseNamespace: o.ReleaseNamespace,
+		MaxFileSize:      o.MaxFileSize,
+	})
+	if err != nil {
+		if errors.Is(err, source.ErrNotFound) {
+			return usageError("%w", err)
+		}
+		return withCode(ExitError, err)
+	}
+	progress := newProgress(o.ErrOut, len(read.Objects))
+	rep, err := scan.Run(ctx, o.lib, read.Objects, scan.Options{
+		Controls:   o.controls,
+		Frameworks: o.frameworks,
+		Inputs:     o.inputs,
+		Exceptions: o.exceptions,
+		Scope:      library.ScopeFile,
+		Targets:    o.targets,
+		Problems:   read.Problems,
+		Tool:       result.Tool{Name: "kubescape", Version: version.Get().Version},
+		Now:        o.now,
+		Progress:   progress.step,
+	})
+	progress.finish()
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if err := o.write(rep); err != nil {
+		return withCode(ExitError, err)
+	}
+	for _, ex := range rep.ExpiredExceptions {
+		fmt.Fprintf(o.ErrOut, "warning: exception %q expired on %s and no longer applies\n", ex.Name, ex.Expires)
+	}
+	th := scan.Thresholds{Compliance: o.ComplianceThreshold, Severity: result.Severity(strings.ToLower(o.SeverityThreshold))}
+	if breaches := th.Breaches(rep); len(breaches) > 0 {
+		return &exitError{code: ExitThreshold, err: errors.New(strings.Join(breaches, "; "))}
+	}
+	unreadable := 0
+	for _, p := range rep.Unreadable {
+		if !p.Skipped {
+			unreadable++
+		}
+	}
+	if unreadable > 0 {
+		return &exitError{code: ExitUnreadable, err: fmt.Errorf("%d input(s) could not be read; the report lists them", unreadable)}
+	}
+	return nil
+}
+
+func (o *ScanOptions) write(rep *result.Report) error {
+	if o.Output == "" {
+		return report.Write(o.Out, o.Formats[0], rep, report.Options{Verbose: o.Verbose, Color: o.useColor()})
+	}
+	opts := report.Options{Verbose: o.Verbose, Color: o.Color == "always"}
+	if len(o.Formats) == 1 && !isDir(o.Output) {
+		return writeFile(o.Output, o.Formats[0], rep, opts)
+	}
+	if err := os.MkdirAll(o.Output, 0o755); err != nil {
+		return fmt.Errorf("create output directory: %w", err)
+	}
+	for _, f := range o.Formats {
+		path := filepath.Join(o.Output, "report"+report.Extension(f))
+		if err := writeFile(path, f, rep, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path, format string, rep *result.Report, opts report.Options) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if err := report.Write(f, format, rep, opts); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write report %s: %w", path, err)
+	}
+	return nil
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return (err == nil && st.IsDir()) || strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(os.PathSeparator))
+}
+
+func (o *ScanOptions) useColor() bool {
+	switch o.Color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return os.Getenv("NO_COLOR") == "" && isTerminal(o.Out)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// progress draws a progress bar on a terminal, and nothing elsewhere.
+type progress struct {
+	w     io.Writer
+	total int64
+	done  atomic.Int64
+	stop  chan struct{}
+	ended chan struct{}
+}
+
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: int64(total)}
+	if !isTerminal(w) || total == 0 {
+		return p
+	}
+	p.stop, p.ended = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(p.ended)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.stop:
+				fmt.Fprint(p.w, "\r\033[K")
+				return
+			case <-tick.C:
+				p.draw()
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) step() { p.done.Add(1) }
+
+func (p *progress) draw() {
+	const width = 30
+	done := p.done.Load()
+	filled := int(done * width / p.total)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d objects", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, p.total)
+}
+
+func (p *progress) finish() {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.ended
+	}
+}

@@ -98,7 +98,9 @@ func Load(path string, now time.Time) (*Set, error) {
 func Parse(b []byte, source string, now time.Time) (*Set, error) {
 	var f File
 	if err := yaml.UnmarshalStrict(b, &f); err != nil {
-		return nil, err
+		// sigs.k8s.io/yaml wraps encoding/json's words around the useful part.
+		msg := strings.NewReplacer("error unmarshaling JSON: while decoding JSON: json: ", "", "error converting YAML to JSON: ", "").Replace(err.Error())
+		return nil, errors.New(msg)
 	}
 	if f.Kind != "" && f.Kind != "Exceptions" {
 		return nil, fmt.Errorf("kind %q: want Exceptions", f.Kind)

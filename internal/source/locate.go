@@ -1,0 +1,255 @@
+package source
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"weak"
+
+	"gopkg.in/yaml.v3"
+
+	"kubescape.io/kubescape/internal/resource"
+)
+
+// docSource is how to get one document back to locate fields in it: its
+// bytes when they are in memory (stdin, Helm, Kustomize), or a region of a
+// file that is read again on demand. The parsed tree is held only through a
+// weak pointer, so it lives at most until the next garbage collection: many
+// Locate calls in a row on one document parse it once, and a scan of many
+// objects does not hold their trees.
+type docSource struct {
+	file       string
+	off        int64
+	n          int
+	data       []byte
+	sum        uint32
+	lineOffset int
+	json       bool
+
+	mu   sync.Mutex
+	tree weak.Pointer[yaml.Node]
+}
+
+// errChanged says that a file changed between reading and locating.
+var errChanged = errors.New("file changed since it was read")
+
+func (d *docSource) keep(root *yaml.Node) {
+	d.mu.Lock()
+	d.tree = weak.Make(root)
+	d.mu.Unlock()
+}
+
+// root returns the parsed root node of the document.
+func (d *docSource) root() (*yaml.Node, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := d.tree.Value(); t != nil {
+		return t, nil
+	}
+	raw := d.data
+	if raw == nil {
+		var err error
+		if raw, err = d.read(); err != nil {
+			return nil, err
+		}
+	}
+	t, err := parseTree(raw, d.json)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, errChanged
+	}
+	d.tree = weak.Make(t)
+	return t, nil
+}
+
+// read reads the document's region of its file again, and checks that it
+// did not change.
+func (d *docSource) read() ([]byte, error) {
+	f, err := os.Open(d.file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	raw := make([]byte, d.n)
+	if _, err := f.ReadAt(raw, d.off); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read %s: %w", d.file, err)
+	}
+	if crc32.Checksum(raw, crcTable) != d.sum {
+		return nil, fmt.Errorf("read %s: %w", d.file, errChanged)
+	}
+	return raw, nil
+}
+
+// locator resolves field paths of one object: the document it is in, and
+// the List item indices from the document root to the object.
+type locator struct {
+	doc   *docSource
+	items []int
+}
+
+var _ resource.Locator = (*locator)(nil)
+
+// Locate returns the position of the key of the field at path (of the
+// element, for a list index; of the object, for ""). It is false when the
+// field does not exist, the path is malformed or the source cannot be read again.
+func (l *locator) Locate(path string) (resource.Position, bool) {
+	segs, ok := parsePath(path)
+	if !ok {
+		return resource.Position{}, false
+	}
+	root, err := l.doc.root()
+	if err != nil {
+		return resource.Position{}, false
+	}
+	n := root
+	for _, i := range l.items {
+		if _, n, ok = lookupKey(n, "items", 0); !ok {
+			return resource.Position{}, false
+		}
+		if n, ok = lookupIndex(n, i); !ok {
+			return resource.Position{}, false
+		}
+	}
+	at := n
+	for _, s := range segs {
+		if s.key != nil {
+			at, n, ok = lookupKey(n, *s.key, 0)
+		} else {
+			n, ok = lookupIndex(n, s.index)
+			at = n
+		}
+		if !ok {
+			return resource.Position{}, false
+		}
+	}
+	return resource.Position{Line: at.Line + l.doc.lineOffset, Column: at.Column}, true
+}
+
+// segment is one step of a field path: a key, or an index when key is nil.
+type segment struct {
+	key   *string
+	index int
+}
+
+// parsePath splits a path like spec.containers[0].securityContext.privileged
+// or metadata.annotations["kubescape.io/ignore"] into segments.
+func parsePath(path string) ([]segment, bool) {
+	var segs []segment
+	for i := 0; i < len(path); {
+		switch c := path[i]; {
+		case c == '.':
+			if i == 0 || i+1 >= len(path) || path[i+1] == '.' || path[i+1] == '[' {
+				return nil, false
+			}
+			i++
+		case c == '[':
+			j := i + 1
+			if j < len(path) && (path[j] == '"' || path[j] == '\'') {
+				key, n, ok := quoted(path[j:])
+				if !ok || j+n >= len(path) || path[j+n] != ']' {
+					return nil, false
+				}
+				segs = append(segs, segment{key: &key})
+				i = j + n + 1
+				continue
+			}
+			end := strings.IndexByte(path[j:], ']')
+			if end < 0 {
+				return nil, false
+			}
+			idx, err := strconv.Atoi(path[j : j+end])
+			if err != nil || idx < 0 {
+				return nil, false
+			}
+			segs = append(segs, segment{index: idx})
+			i = j + end + 1
+		default:
+			if i > 0 && path[i-1] != '.' {
+				return nil, false
+			}
+			end := strings.IndexAny(path[i:], ".[")
+			if end < 0 {
+				end = len(path) - i
+			}
+			key := path[i : i+end]
+			segs = append(segs, segment{key: &key})
+			i += end
+		}
+	}
+	return segs, true
+}
+
+// quoted reads a quoted key at the start of s ("..." with Go escapes, or
+// '...' verbatim) and returns it and the number of bytes it took.
+func quoted(s string) (string, int, bool) {
+	q := s[0]
+	for i := 1; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			if q == '"' {
+				i++
+			}
+		case q:
+			if q == '\'' {
+				return s[1:i], i + 1, true
+			}
+			key, err := strconv.Unquote(s[:i+1])
+			return key, i + 1, err == nil
+		}
+	}
+	return "", 0, false
+}
+
+// lookupKey finds key in a mapping: the key node and the value node. As in
+// decoding, the last of duplicate keys wins and explicit keys win over
+// merged ones.
+func lookupKey(m *yaml.Node, key string, depth int) (*yaml.Node, *yaml.Node, bool) {
+	m = deref(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil, nil, false
+	}
+	for i := len(m.Content) - 2; i >= 0; i -= 2 {
+		k := m.Content[i]
+		if isMerge(k) {
+			continue
+		}
+		if dk := deref(k); dk != nil && dk.Kind == yaml.ScalarNode && dk.Value == key {
+			return k, m.Content[i+1], true
+		}
+	}
+	if depth >= maxMergeDepth {
+		return nil, nil, false
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if !isMerge(m.Content[i]) {
+			continue
+		}
+		src := deref(m.Content[i+1])
+		sources := []*yaml.Node{src}
+		if src != nil && src.Kind == yaml.SequenceNode {
+			sources = src.Content
+		}
+		for _, s := range sources {
+			if k, v, ok := lookupKey(s, key, depth+1); ok {
+				return k, v, true
+			}
+		}
+	}
+	return nil, nil, false
+}
+
+// lookupIndex returns element i of a sequence.
+func lookupIndex(s *yaml.Node, i int) (*yaml.Node, bool) {
+	s = deref(s)
+	if s == nil || s.Kind != yaml.SequenceNode || i >= len(s.Content) {
+		return nil, false
+	}
+	return s.Content[i], true
+}

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"kubescape.io/kubescape/internal/resource"
+	"kubescape.io/kubescape/library"
+)
+
+// testLibrary builds a library of the real shared Rego plus the given controls
+// (ID -> rule body, kinds, related).
+func testLibrary(t *testing.T, controls map[string][3]string) *library.Library {
+	t.Helper()
+	k8s, err := os.ReadFile("../../library/lib/k8s.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{"lib/k8s.rego": {Data: k8s}}
+	var ids []string
+	for id, c := range controls {
+		ids = append(ids, id)
+		dir := "controls/" + id + "/"
+		fsys[dir+"control.yaml"] = &fstest.MapFile{Data: []byte(`id: ` + id + `
+name: test control
+description: d
+remediation: r
+severity: high
+baseScore: 5
+scope: [file]
+kinds: [` + c[1] + `]
+related: [` + c[2] + `]
+`)}
+		fsys[dir+"rule.rego"] = &fstest.MapFile{Data: []byte("package kubescape.controls.c" + strings.TrimPrefix(id, "C-") + "\n\nimport data.kubescape.lib.k8s\n\n" + c[0])}
+	}
+	fsys["frameworks/all.yaml"] = &fstest.MapFile{Data: []byte("name: all\ntitle: t\ndescription: d\ncontrols: [" + strings.Join(ids, ", ") + "]\n")}
+	lib, err := library.LoadFS(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lib
+}
+
+func obj(content string) *resource.Object {
+	var m map[string]any
+	if err := yamlUnmarshal(content, &m); err != nil {
+		panic(err)
+	}
+	return &resource.Object{Content: m}
+}
+
+func TestPodSpecAccessorCoversEveryWorkloadKind(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		"C-9001": {`deny contains {"message": c.path, "failedPaths": [c.path]} if { some c in k8s.containers }`,
+			strings.Join(library.WorkloadKinds, ", "), ""},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := `{"initContainers": [{"name": "i"}], "containers": [{"name": "a"}, {"name": "b"}], "ephemeralContainers": [{"name": "e"}]}`
+	tmpl := `{"template": {"spec": ` + spec + `}}`
+	tests := map[string]struct{ content, prefix string }{
+		"Pod":                   {`{"kind": "Pod", "spec": ` + spec + `}`, "spec"},
+		"Deployment":            {`{"kind": "Deployment", "spec": ` + tmpl + `}`, "spec.template.spec"},
+		"ReplicaSet":            {`{"kind": "ReplicaSet", "spec": ` + tmpl + `}`, "spec.template.spec"},
+		"StatefulSet":           {`{"kind": "StatefulSet", "spec": ` + tmpl + `}`, "spec.template.spec"},
+		"DaemonSet":             {`{"kind": "DaemonSet", "spec": ` + tmpl + `}`, "spec.template.spec"},
+		"Job":                   {`{"kind": "Job", "spec": ` + tmpl + `}`, "spec.template.spec"},
+		"ReplicationController": {`{"kind": "ReplicationController", "spec": ` + tmpl + `}`, "spec.template.spec"},
+		"CronJob":               {`{"kind": "CronJob", "spec": {"jobTemplate": {"spec": ` + tmpl + `}}}`, "spec.jobTemplate.spec.template.spec"},
+	}
+	if len(tests) != len(library.WorkloadKinds) {
+		t.Fatalf("test covers %d kinds, the library has %d", len(tests), len(library.WorkloadKinds))
+	}
+	for kind, tt := range tests {
+		t.Run(kind, func(t *testing.T) {
+			v := e.NewSession(nil).Evaluate(t.Context(), obj(tt.content))
+			if len(v) != 1 || v[0].Err != nil {
+				t.Fatalf("verdicts %+v", v)
+			}
+			var got []string
+			for _, f := range v[0].Findings {
+				got = append(got, f.Message)
+			}
+			want := []string{
+				tt.prefix + ".containers[0]", tt.prefix + ".containers[1]",
+				tt.prefix + ".ephemeralContainers[0]", tt.prefix + ".initContainers[0]",
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestBrokenRuleDoesNotHideOthers(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		// Two values for one complete rule: a runtime conflict error.
+		"C-9001": {"x := 1 if input.kind\nx := 2 if input.kind\ndeny contains {\"message\": \"m\"} if x == 1", "Pod", ""},
+		"C-9002": {`deny contains {"message": "always"} if input.kind == "Pod"`, "Pod", ""},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := e.NewSession(nil).Evaluate(t.Context(), obj(`{"kind": "Pod"}`))
+	if len(v) != 2 {
+		t.Fatalf("verdicts %+v", v)
+	}
+	if v[0].Err == nil || !strings.Contains(v[0].Err.Error(), "C-9001") {
+		t.Errorf("C-9001: want an evaluation error, got %+v", v[0])
+	}
+	if v[1].Err != nil || !v[1].Failed() {
+		t.Errorf("C-9002: want a finding, got %+v", v[1])
+	}
+}
+
+func TestRelationalInventory(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		"C-9001": {`deny contains {"message": sprintf("%d policies", [count(k8s.namespaced("NetworkPolicy"))]), "related": [k8s.ref(p) | some p in k8s.namespaced("NetworkPolicy")]} if input.kind == "Deployment"`, "Deployment", "NetworkPolicy"},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := []*resource.Object{
+		obj(`{"kind": "Deployment", "metadata": {"name": "a", "namespace": "shop"}}`),
+		obj(`{"kind": "Deployment", "metadata": {"name": "b"}}`),
+		obj(`{"kind": "NetworkPolicy", "apiVersion": "networking.k8s.io/v1", "metadata": {"name": "p1", "namespace": "shop"}}`),
+		obj(`{"kind": "NetworkPolicy", "metadata": {"name": "p2", "namespace": "shop"}}`),
+		obj(`{"kind": "NetworkPolicy", "metadata": {"name": "p3"}}`),
+	}
+	out, err := e.Evaluate(t.Context(), objs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out[0].Verdicts[0].Findings[0]; got.Message != "2 policies" || len(got.Related) != 2 || got.Related[0].APIVersion != "networking.k8s.io/v1" {
+		t.Errorf("shop: %+v", got)
+	}
+	if got := out[1].Verdicts[0].Findings[0]; got.Message != "1 policies" || got.Related[0].Name != "p3" {
+		t.Errorf("default namespace: %+v", got)
+	}
+	if out[2].Verdicts != nil {
+		t.Errorf("NetworkPolicy is not evaluated by the control, got %+v", out[2].Verdicts)
+	}
+}
+
+func TestUnknownInput(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{"C-9001": {`deny contains {"message": "m"} if false`, "Pod", ""}})
+	if _, err := New(lib, lib.Controls(), map[string]any{"noSuchInput": 1}); err == nil || !strings.Contains(err.Error(), "unknown control input") {
+		t.Errorf("unknown input: got %v", err)
+	}
+}

@@ -224,3 +224,22 @@ func TestRegistryRejectsDuplicates(t *testing.T) {
 		t.Error("a framework with an unknown control was accepted")
 	}
 }
+
+// TestAllControlsFramework checks that allcontrols lists every control, so
+// that a new control folder cannot be forgotten there.
+func TestAllControlsFramework(t *testing.T) {
+	lib := load(t)
+	fw, ok := lib.Framework("allcontrols")
+	if !ok {
+		t.Fatal("no allcontrols framework")
+	}
+	listed := map[string]bool{}
+	for _, id := range fw.Controls {
+		listed[id] = true
+	}
+	for _, c := range lib.Controls() {
+		if !listed[c.ID] {
+			t.Errorf("%s is missing from frameworks/allcontrols.yaml", c.ID)
+		}
+	}
+}

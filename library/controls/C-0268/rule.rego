@@ -1,0 +1,47 @@
+package kubescape.controls.c0268
+
+import data.kubescape.lib.k8s
+
+# Ephemeral containers cannot set resources, so only init and regular containers are checked.
+checked(c) if c.kind in {"containers", "initContainers"}
+
+# A limit without a request is copied into the request by the API server.
+deny contains {
+	"message": sprintf("%s %q of %s %s sets no CPU request", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"fixPaths": [{"path": sprintf("%s.resources.requests.cpu", [c.path]), "value": "YOUR_VALUE"}],
+} if {
+	some c in k8s.containers
+	checked(c)
+	not pod_level
+	object.get(c.container, ["resources", "requests", "cpu"], "") == ""
+	not is_set(c.container, "limits")
+}
+
+deny contains {
+	"message": sprintf("%s %q of %s %s sets a CPU request of zero", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"failedPaths": [sprintf("%s.resources.requests.cpu", [c.path])],
+	"fixPaths": [{"path": sprintf("%s.resources.requests.cpu", [c.path]), "value": "YOUR_VALUE"}],
+} if {
+	some c in k8s.containers
+	checked(c)
+	not pod_level
+	zero(c.container.resources.requests.cpu)
+}
+
+# Pod-level resources (spec.resources) bound every container of the pod together.
+pod_level if is_set(k8s.pod_spec, "requests")
+
+pod_level if is_set(k8s.pod_spec, "limits")
+
+is_set(obj, field) if {
+	q := obj.resources[field].cpu
+	q != ""
+	not zero(q)
+}
+
+zero(0)
+
+zero(q) if {
+	is_string(q)
+	regex.match(`^[+]?(0+(\.0*)?|\.0+)[a-zA-Z]*$`, q)
+}

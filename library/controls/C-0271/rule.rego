@@ -1,0 +1,43 @@
+package kubescape.controls.c0271
+
+import data.kubescape.lib.k8s
+
+# Ephemeral containers cannot set resources, so only init and regular containers are checked.
+checked(c) if c.kind in {"containers", "initContainers"}
+
+deny contains {
+	"message": sprintf("%s %q of %s %s sets no memory limit", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"fixPaths": [{"path": sprintf("%s.resources.limits.memory", [c.path]), "value": "YOUR_VALUE"}],
+} if {
+	some c in k8s.containers
+	checked(c)
+	not pod_level
+	object.get(c.container, ["resources", "limits", "memory"], "") == ""
+}
+
+deny contains {
+	"message": sprintf("%s %q of %s %s sets a memory limit of zero", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"failedPaths": [sprintf("%s.resources.limits.memory", [c.path])],
+	"fixPaths": [{"path": sprintf("%s.resources.limits.memory", [c.path]), "value": "YOUR_VALUE"}],
+} if {
+	some c in k8s.containers
+	checked(c)
+	not pod_level
+	zero(c.container.resources.limits.memory)
+}
+
+# Pod-level resources (spec.resources) bound every container of the pod together.
+pod_level if is_set(k8s.pod_spec, "limits")
+
+is_set(obj, field) if {
+	q := obj.resources[field].memory
+	q != ""
+	not zero(q)
+}
+
+zero(0)
+
+zero(q) if {
+	is_string(q)
+	regex.match(`^[+]?(0+(\.0*)?|\.0+)[a-zA-Z]*$`, q)
+}

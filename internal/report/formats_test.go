@@ -21,12 +21,11 @@ import (
 // compileSchema compiles a JSON Schema file, asserting formats too.
 func compileSchema(t *testing.T, path string) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		t.Fatalf("parse %s: %v", path, err)
 	}
@@ -45,12 +44,30 @@ func compileSchema(t *testing.T, path string) *jsonschema.Schema {
 
 func validate(t *testing.T, s *jsonschema.Schema, out []byte) {
 	t.Helper()
+	if err := check(t, s, out); err != nil {
+		t.Errorf("output does not match the schema: %v", err)
+	}
+}
+
+func check(t *testing.T, s *jsonschema.Schema, out []byte) error {
+	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 	if err != nil {
 		t.Fatalf("output is not JSON: %v", err)
 	}
-	if err := s.Validate(doc); err != nil {
-		t.Errorf("output does not match the schema: %v", err)
+	return s.Validate(doc)
+}
+
+// mustReject checks that the schema rejects the output with from replaced by
+// to, so that a passing validation means something.
+func mustReject(t *testing.T, s *jsonschema.Schema, out []byte, from, to string) {
+	t.Helper()
+	broken := bytes.Replace(out, []byte(from), []byte(to), 1)
+	if bytes.Equal(broken, out) {
+		t.Fatalf("output has no %s to break", from)
+	}
+	if check(t, s, broken) == nil {
+		t.Errorf("the schema accepts the output with %s replaced by %s", from, to)
 	}
 }
 
@@ -61,6 +78,9 @@ func TestJSONMatchesSchema(t *testing.T) {
 			validate(t, s, render(t, "json", r, Options{}))
 		})
 	}
+	out := render(t, "json", fixture(), Options{})
+	mustReject(t, s, out, `"status": "failed"`, `"status": "broken"`)
+	mustReject(t, s, out, `"controlID"`, `"controlId"`)
 	if !bytes.Equal(JSONSchema(), reportSchema) {
 		t.Error("JSONSchema does not return the embedded schema")
 	}
@@ -88,6 +108,9 @@ func TestSARIFMatchesSchema(t *testing.T) {
 			validate(t, s, render(t, "sarif", r, Options{}))
 		})
 	}
+	out := render(t, "sarif", fixture(), Options{})
+	mustReject(t, s, out, `"level": "error"`, `"level": "fatal"`)
+	mustReject(t, s, out, `"startLine": 24`, `"startLine": 0`)
 }
 
 func TestSARIFContent(t *testing.T) {
@@ -300,6 +323,9 @@ func TestPrometheus(t *testing.T) {
 			t.Errorf("%s%v = %v, want %v", c.name, c.labels, got, c.want)
 		}
 	}
+	if n := len(fams["kubescape_control_score"].GetMetric()); n != 4 {
+		t.Errorf("%d control scores, want one per control that ran (4)", n)
+	}
 	if n := len(fams["kubescape_control_results"].GetMetric()); n != 5*4 {
 		t.Errorf("%d control result samples, want 4 statuses for each of 5 controls", n)
 	}
@@ -340,7 +366,7 @@ func TestMarkdownEscapes(t *testing.T) {
 		"<b>&":         "&lt;b&gt;&amp;",
 		"one\ntwo":     "one<br>two",
 		"*x* _y_ [z]":  `\*x\* \_y\_ \[z\]`,
-		"esc \x1b[31m": `esc \x1b\[31m`,
+		"esc \x1b[31m": `esc \\x1b\[31m`,
 	} {
 		if got := md(in); got != want {
 			t.Errorf("md(%q) = %q, want %q", in, got, want)
@@ -376,5 +402,40 @@ func TestPrettyText(t *testing.T) {
 	top1 := string(render(t, "pretty", fixture(), Options{TopResources: 1}))
 	if !strings.Contains(top1, "… and 1 more failing resources") {
 		t.Error("TopResources 1 does not cut the list of C-0017's two failing resources")
+	}
+}
+
+// TestControlCharacters renders text holding control characters in every
+// format; the machine-readable ones must still parse.
+func TestControlCharacters(t *testing.T) {
+	r := fixture()
+	nasty := "nul \x00 bell \x07 esc \x1b[2J del \x7f tab \t end"
+	r.Resources[3].Results[1].Findings[0].Message = nasty
+	r.Controls[3].Name = "Privileged \x1b[31m container"
+	for _, f := range Formats() {
+		t.Run(f, func(t *testing.T) {
+			out := render(t, f, r, Options{Color: true, Verbose: true})
+			switch f {
+			case "pretty":
+				if bytes.Contains(out, []byte("\x1b[2J")) || bytes.Contains(out, []byte{0}) {
+					t.Error("pretty passes control characters to the terminal")
+				}
+			case "junit":
+				var s junitSuites
+				if err := xml.Unmarshal(out, &s); err != nil {
+					t.Errorf("junit does not parse: %v", err)
+				}
+			case "json", "sarif":
+				if !json.Valid(out) {
+					t.Errorf("%s is not valid JSON", f)
+				}
+			case "prometheus":
+				parseProm(t, out)
+			case "csv":
+				if _, err := csv.NewReader(bytes.NewReader(out)).ReadAll(); err != nil {
+					t.Errorf("csv does not parse: %v", err)
+				}
+			}
+		})
 	}
 }

@@ -248,19 +248,34 @@ func (p *pretty) resultDetail(cr *result.ControlResult) {
 		if f.Message != "" {
 			p.text(f.Message, ind+"- ", ind+"  ")
 		}
-		// Paths are not wrapped: a path cut in two is harder to copy.
 		for _, l := range f.FailedPaths {
-			p.printf("%s  failed:  %s\n", ind, clean(pathLine(l)))
+			p.path(ind+"  failed:  ", l.Path, l)
 		}
 		for _, l := range f.ReviewPaths {
-			p.printf("%s  review:  %s\n", ind, clean(pathLine(l)))
+			p.path(ind+"  review:  ", l.Path, l)
 		}
 		for _, fx := range f.FixPaths {
-			p.printf("%s  fix:     %s\n", ind, clean(fixLine(fx)))
+			p.path(ind+"  fix:     ", fx.Path+" = "+fx.Value, fx.Location)
 		}
 		for _, rel := range f.Related {
 			p.printf("%s  related: %s\n", ind, clean(rel.String()))
 		}
+	}
+}
+
+// path prints a field path after label, then its position on the same line
+// when it fits, else on the next. A path is never wrapped: cut in two it is
+// harder to copy.
+func (p *pretty) path(label, text string, l result.Location) {
+	text = clean(text)
+	pos := position(l)
+	switch {
+	case pos == "":
+		p.printf("%s%s\n", label, text)
+	case width.StringWidth(label+text+pos)+3 <= prettyWidth:
+		p.printf("%s%s (%s)\n", label, text, pos)
+	default:
+		p.printf("%s%s\n%s(%s)\n", label, text, strings.Repeat(" ", width.StringWidth(label)), pos)
 	}
 }
 

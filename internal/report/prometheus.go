@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bufio"
 	"io"
 	"strconv"
 	"strings"
@@ -13,24 +12,24 @@ import (
 // exposition format (version 0.0.4), for a node exporter textfile collector
 // or a push gateway. Every metric is a gauge: a report is a snapshot.
 func writePrometheus(w io.Writer, r *result.Report, _ Options) error {
-	bw := bufio.NewWriter(w)
+	var b strings.Builder
 	family := func(name, help string) {
-		bw.WriteString("# HELP " + name + " " + help + "\n")
-		bw.WriteString("# TYPE " + name + " gauge\n")
+		b.WriteString("# HELP " + name + " " + help + "\n")
+		b.WriteString("# TYPE " + name + " gauge\n")
 	}
 	sample := func(name string, value float64, labels ...string) {
-		bw.WriteString(name)
+		b.WriteString(name)
 		if len(labels) > 0 {
-			bw.WriteByte('{')
+			b.WriteByte('{')
 			for i := 0; i+1 < len(labels); i += 2 {
 				if i > 0 {
-					bw.WriteByte(',')
+					b.WriteByte(',')
 				}
-				bw.WriteString(labels[i] + `="` + labelValue.Replace(labels[i+1]) + `"`)
+				b.WriteString(labels[i] + `="` + labelValue.Replace(labels[i+1]) + `"`)
 			}
-			bw.WriteByte('}')
+			b.WriteByte('}')
 		}
-		bw.WriteString(" " + strconv.FormatFloat(value, 'g', -1, 64) + "\n")
+		b.WriteString(" " + strconv.FormatFloat(value, 'g', -1, 64) + "\n")
 	}
 
 	family("kubescape_score", "Overall compliance score of the scan, 0-100.")
@@ -41,8 +40,11 @@ func writePrometheus(w io.Writer, r *result.Report, _ Options) error {
 		sample("kubescape_framework_score", f.Score, "framework", f.Name)
 	}
 
-	family("kubescape_control_score", "Compliance score of a control, 0-100.")
+	family("kubescape_control_score", "Compliance score of a control, 0-100; absent for a skipped control, which has none.")
 	for _, c := range r.Controls {
+		if c.Status == result.StatusSkipped {
+			continue
+		}
 		sample("kubescape_control_score", c.Score, "control", c.ID, "name", c.Name, "severity", string(c.Severity))
 	}
 
@@ -65,7 +67,8 @@ func writePrometheus(w io.Writer, r *result.Report, _ Options) error {
 	family("kubescape_expired_exceptions", "Number of exceptions that no longer apply because they expired.")
 	sample("kubescape_expired_exceptions", float64(len(r.ExpiredExceptions)))
 
-	return bw.Flush()
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // labelValue escapes a label value as the text format requires.

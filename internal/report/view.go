@@ -147,13 +147,21 @@ func pct(score float64) string {
 
 // pathLine renders a field path with its source position when known.
 func pathLine(l result.Location) string {
-	switch {
-	case l.Line > 0 && l.Column > 0:
-		return fmt.Sprintf("%s (line %d, column %d)", l.Path, l.Line, l.Column)
-	case l.Line > 0:
-		return fmt.Sprintf("%s (line %d)", l.Path, l.Line)
+	if pos := position(l); pos != "" {
+		return l.Path + " (" + pos + ")"
 	}
 	return l.Path
+}
+
+// position renders the line and column of a location, "" when unknown.
+func position(l result.Location) string {
+	switch {
+	case l.Line > 0 && l.Column > 0:
+		return fmt.Sprintf("line %d, column %d", l.Line, l.Column)
+	case l.Line > 0:
+		return fmt.Sprintf("line %d", l.Line)
+	}
+	return ""
 }
 
 // fixLine renders a fix as path = value with its source position when known.

@@ -469,11 +469,13 @@ func clean(s string) string {
 	return b.String()
 }
 
-// wrap splits text into lines at most w cells wide: at its own line breaks,
+// wrap splits text into lines at most w cells wide: at its blank lines,
 // then between words. A word longer than w stays whole.
 func wrap(s string, w int) []string {
 	var out []string
-	for para := range strings.SplitSeq(strings.TrimRight(s, "\n"), "\n") {
+	// Paragraphs are separated by blank lines; single line breaks (as in
+	// YAML block scalars) are reflowed.
+	for para := range strings.SplitSeq(strings.TrimRight(s, "\n"), "\n\n") {
 		words := strings.Fields(clean(para))
 		if len(words) == 0 {
 			out = append(out, "")

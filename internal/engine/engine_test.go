@@ -12,7 +12,7 @@ import (
 
 // testLibrary builds a library of the real shared Rego plus the given controls
 // (ID -> rule body, kinds, related).
-func testLibrary(t *testing.T, controls map[string][3]string) *library.Library {
+func testLibrary(t testing.TB, controls map[string][3]string) *library.Library {
 	t.Helper()
 	k8s, err := os.ReadFile("../../library/lib/k8s.rego")
 	if err != nil {

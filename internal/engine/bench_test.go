@@ -1,0 +1,73 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"kubescape.io/kubescape/library"
+)
+
+const benchDeployment = `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
+ "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
+  "spec": {"initContainers": [{"name": "init", "image": "busybox", "securityContext": {"privileged": true}}],
+   "containers": [{"name": "app", "image": "nginx:latest", "env": [{"name": "A", "value": "b"}, {"name": "TOKEN", "value": "xyz123"}],
+     "ports": [{"containerPort": 8080, "hostPort": 8080}], "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}},
+     "resources": {"requests": {"cpu": "100m"}}}],
+   "volumes": [{"name": "h", "hostPath": {"path": "/"}}]}}}}`
+
+// BenchmarkEvaluate measures one object through the engine: the overhead of
+// an evaluation (a rule that never fires), the pod-spec accessor, and the
+// whole library.
+func BenchmarkEvaluate(b *testing.B) {
+	full, err := library.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cases := map[string]func(*testing.B) (*library.Library, []*library.Control){
+		"noop": func(b *testing.B) (*library.Library, []*library.Control) {
+			lib := testLibrary(b, map[string][3]string{"C-9001": {`deny contains {"message": "m"} if input.kind == "Nope"`, "Deployment", ""}})
+			return lib, lib.Controls()
+		},
+		"containers": func(b *testing.B) (*library.Library, []*library.Control) {
+			lib := testLibrary(b, map[string][3]string{"C-9001": {`deny contains {"message": c.path} if { some c in k8s.containers; c.container.name == "x" }`, "Deployment", ""}})
+			return lib, lib.Controls()
+		},
+		"library": func(*testing.B) (*library.Library, []*library.Control) { return full, full.Controls() },
+	}
+	for _, name := range []string{"noop", "containers", "library"} {
+		b.Run(name, func(b *testing.B) {
+			lib, controls := cases[name](b)
+			e, err := New(lib, controls, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o := obj(benchDeployment)
+			s := e.NewSession(nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, v := range s.Evaluate(b.Context(), o) {
+					if v.Err != nil {
+						b.Fatal(v.Err)
+					}
+				}
+			}
+		})
+	}
+	for _, c := range full.Controls() {
+		if !c.AppliesTo("Deployment") {
+			continue
+		}
+		b.Run("control/"+c.ID, func(b *testing.B) {
+			e, err := New(full, []*library.Control{c}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o := obj(benchDeployment)
+			s := e.NewSession(nil)
+			for b.Loop() {
+				s.Evaluate(b.Context(), o)
+			}
+		})
+	}
+	_ = strings.TrimSpace
+}

@@ -1,7 +1,9 @@
 package engine
 
 import (
-	"strings"
+	"fmt"
+
+	"kubescape.io/kubescape/internal/resource"
 	"testing"
 
 	"kubescape.io/kubescape/library"
@@ -69,5 +71,30 @@ func BenchmarkEvaluate(b *testing.B) {
 			}
 		})
 	}
-	_ = strings.TrimSpace
+}
+
+// BenchmarkInventory measures a relational lookup with inventories of
+// growing size: the cost per object must not grow with the number of
+// namespaces.
+func BenchmarkInventory(b *testing.B) {
+	lib := testLibrary(b, map[string][3]string{
+		"C-9001": {`deny contains {"message": "none"} if count(k8s.namespaced("NetworkPolicy")) == 0`, "Deployment", "NetworkPolicy"},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, namespaces := range []int{10, 1000} {
+		b.Run(fmt.Sprintf("namespaces=%d", namespaces), func(b *testing.B) {
+			var objs []*resource.Object
+			for i := range namespaces {
+				objs = append(objs, obj(fmt.Sprintf(`{"kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": "ns-%d"}, "spec": {"podSelector": {}}}`, i)))
+			}
+			s := e.NewSession(objs)
+			o := obj(benchDeployment)
+			for b.Loop() {
+				s.Evaluate(b.Context(), o)
+			}
+		})
+	}
 }

@@ -60,10 +60,21 @@ ref(obj) := {
 }
 
 # namespaced(kind) holds the objects of a kind in the input's namespace.
-namespaced(kind) := object.get(data.inventory.namespaced, [namespace(input), kind], [])
+# (A plain reference reads one path of the store; object.get on
+# data.inventory would hand the whole inventory to a builtin.)
+namespaced(kind) := objs if {
+	objs := data.inventory.namespaced[namespace(input)][kind]
+} else := []
+
+# in_namespace(ns, kind) holds the objects of a kind in a namespace.
+in_namespace(ns, kind) := objs if {
+	objs := data.inventory.namespaced[ns][kind]
+} else := []
 
 # cluster(kind) holds the cluster-scoped objects of a kind.
-cluster(kind) := object.get(data.inventory.cluster, [kind], [])
+cluster(kind) := objs if {
+	objs := data.inventory.cluster[kind]
+} else := []
 
 # all_namespaces(kind) holds the objects of a namespaced kind in every namespace.
 all_namespaces(kind) := [obj |

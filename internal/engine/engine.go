@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -263,45 +264,32 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 	return out
 }
 
-// ObjectVerdicts pairs an object with the verdicts of the controls that apply to it.
-type ObjectVerdicts struct {
-	Object   *resource.Object
-	Verdicts []Verdict
-}
-
-// Evaluate evaluates every object, in parallel, with an inventory built from
-// the same objects. The result is in the order of objects. done, when not
-// nil, is called after each object (from several goroutines).
-func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, done func()) ([]ObjectVerdicts, error) {
+// Evaluate evaluates every object, in parallel on GOMAXPROCS workers, with
+// an inventory built from the same objects, and hands each object's verdicts
+// to each, called from the workers as objects are done (so each must be safe
+// for concurrent use).
+func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, verdicts []Verdict)) error {
 	s := e.NewSession(objects)
-	out := make([]ObjectVerdicts, len(objects))
-	var next int
-	var mu sync.Mutex
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(objects) || ctx.Err() != nil {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(objects) {
 					return
 				}
-				out[i] = ObjectVerdicts{Object: objects[i], Verdicts: s.Evaluate(ctx, objects[i])}
-				if done != nil {
-					done()
-				}
+				each(i, s.Evaluate(ctx, objects[i]))
 			}
 		}()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
+		return fmt.Errorf("evaluate: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 func decodeFindings(raw any) ([]Finding, error) {

@@ -133,18 +133,18 @@ func TestRelationalInventory(t *testing.T) {
 		obj(`{"kind": "NetworkPolicy", "metadata": {"name": "p2", "namespace": "shop"}}`),
 		obj(`{"kind": "NetworkPolicy", "metadata": {"name": "p3"}}`),
 	}
-	out, err := e.Evaluate(t.Context(), objs, nil)
-	if err != nil {
+	out := make([][]Verdict, len(objs))
+	if err := e.Evaluate(t.Context(), objs, func(i int, v []Verdict) { out[i] = v }); err != nil {
 		t.Fatal(err)
 	}
-	if got := out[0].Verdicts[0].Findings[0]; got.Message != "2 policies" || len(got.Related) != 2 || got.Related[0].APIVersion != "networking.k8s.io/v1" {
+	if got := out[0][0].Findings[0]; got.Message != "2 policies" || len(got.Related) != 2 || got.Related[0].APIVersion != "networking.k8s.io/v1" {
 		t.Errorf("shop: %+v", got)
 	}
-	if got := out[1].Verdicts[0].Findings[0]; got.Message != "1 policies" || got.Related[0].Name != "p3" {
+	if got := out[1][0].Findings[0]; got.Message != "1 policies" || got.Related[0].Name != "p3" {
 		t.Errorf("default namespace: %+v", got)
 	}
-	if out[2].Verdicts != nil {
-		t.Errorf("NetworkPolicy is not evaluated by the control, got %+v", out[2].Verdicts)
+	if out[2] != nil {
+		t.Errorf("NetworkPolicy is not evaluated by the control, got %+v", out[2])
 	}
 }
 

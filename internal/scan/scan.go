@@ -49,24 +49,20 @@ type Options struct {
 	Progress func()
 }
 
-// Run evaluates the objects and builds the report.
+// Run evaluates the objects and builds the report. Objects are turned into
+// results as soon as they are evaluated, on the engine's workers, so that no
+// intermediate verdicts pile up.
 func Run(ctx context.Context, lib *library.Library, objects []resource.Object, opts Options) (*result.Report, error) {
 	eng, err := engine.New(lib, opts.Controls, opts.Inputs)
 	if err != nil {
 		return nil, err
 	}
+	names, _ := eng.Inputs()[SensitiveKeyNamesInput].([]any)
+	collector := redact.NewCollector(toStrings(names))
 	ptrs := make([]*resource.Object, len(objects))
 	for i := range objects {
 		ptrs[i] = &objects[i]
-	}
-	verdicts, err := eng.Evaluate(ctx, ptrs, opts.Progress)
-	if err != nil {
-		return nil, err
-	}
-	names, _ := eng.Inputs()[SensitiveKeyNamesInput].([]any)
-	collector := redact.NewCollector(toStrings(names))
-	for _, o := range ptrs {
-		collector.Add(o)
+		collector.Add(ptrs[i])
 	}
 	b := builder{
 		opts:     opts,
@@ -74,8 +70,21 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 		controls: map[string]*result.ControlSummary{},
 	}
 	b.start(eng)
-	for _, ov := range verdicts {
-		b.addObject(ov)
+	resources := make([]result.Resource, len(objects))
+	evaluated := make([]bool, len(objects))
+	err = eng.Evaluate(ctx, ptrs, func(i int, verdicts []engine.Verdict) {
+		resources[i], evaluated[i] = b.resource(ptrs[i], verdicts)
+		if opts.Progress != nil {
+			opts.Progress()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, ok := range evaluated {
+		if ok {
+			b.report.Resources = append(b.report.Resources, resources[i])
+		}
 	}
 	return b.finish(lib), nil
 }
@@ -84,6 +93,7 @@ type builder struct {
 	opts     Options
 	redactor *redact.Redactor
 	report   *result.Report
+	// controls is read-only while objects are evaluated; counts are added in finish.
 	controls map[string]*result.ControlSummary
 }
 
@@ -121,26 +131,27 @@ func (b *builder) start(eng *engine.Engine) {
 	}
 }
 
-func (b *builder) addObject(ov engine.ObjectVerdicts) {
-	obj := ov.Object
+// resource turns the verdicts on one object into its results; false when
+// no control that ran evaluates the object. Safe for concurrent use.
+func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (result.Resource, bool) {
 	res := result.Resource{Ref: obj.Ref(), Origin: obj.Origin, Passed: []string{}, Results: []result.ControlResult{}}
 	annotations := obj.Annotations()
 	var labels map[string]string
 	evaluated := false
-	for _, v := range ov.Verdicts {
+	for _, v := range verdicts {
 		cs := b.controls[v.Control.ID]
 		if cs.Status == result.StatusSkipped {
 			continue
 		}
 		evaluated = true
 		if v.Err != nil {
-			cr := result.ControlResult{ControlID: cs.ID, Status: result.StatusSkipped, Reason: b.redactor.String("evaluation error: " + v.Err.Error()), Findings: []result.Finding{}}
-			cs.Counts.Add(cr.Status)
-			res.Results = append(res.Results, cr)
+			res.Results = append(res.Results, result.ControlResult{
+				ControlID: cs.ID, Status: result.StatusSkipped,
+				Reason: b.redactor.String("evaluation error: " + v.Err.Error()), Findings: []result.Finding{},
+			})
 			continue
 		}
 		if !v.Failed() {
-			cs.Counts.Add(result.StatusPassed)
 			res.Passed = append(res.Passed, cs.ID)
 			continue
 		}
@@ -158,15 +169,11 @@ func (b *builder) addObject(ov engine.ObjectVerdicts) {
 		if ok {
 			cr.Status, cr.Exception, cr.Reason = result.StatusExcepted, ex, ex.Reason
 		}
-		cs.Counts.Add(cr.Status)
 		res.Results = append(res.Results, cr)
-	}
-	if !evaluated {
-		return
 	}
 	sort.Strings(res.Passed)
 	sort.Slice(res.Results, func(i, j int) bool { return res.Results[i].ControlID < res.Results[j].ControlID })
-	b.report.Resources = append(b.report.Resources, res)
+	return res, evaluated
 }
 
 func (b *builder) finding(obj *resource.Object, f engine.Finding) result.Finding {
@@ -222,8 +229,12 @@ func (b *builder) finish(lib *library.Library) *result.Report {
 	for _, res := range r.Resources {
 		failed := false
 		sum.Results.Passed += len(res.Passed)
+		for _, id := range res.Passed {
+			b.controls[id].Counts.Passed++
+		}
 		for _, cr := range res.Results {
 			sum.Results.Add(cr.Status)
+			b.controls[cr.ControlID].Counts.Add(cr.Status)
 			failed = failed || cr.Status == result.StatusFailed
 		}
 		if failed {

@@ -219,6 +219,7 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 		ReleaseName:      o.ReleaseName,
 		ReleaseNamespace: o.ReleaseNamespace,
 		MaxFileSize:      o.MaxFileSize,
+		Compact:          true,
 	})
 	if err != nil {
 		if errors.Is(err, source.ErrNotFound) {

@@ -135,13 +135,17 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 	namespaced := map[string]any{}
 	cluster := map[string]any{}
 	for _, o := range objects {
-		kind, _ := o.Content["kind"].(string)
+		kind := o.Ref().Kind
 		if !e.related[kind] {
+			continue
+		}
+		content, err := o.Decoded()
+		if err != nil {
 			continue
 		}
 		if ClusterScoped(kind) {
 			list, _ := cluster[kind].([]any)
-			cluster[kind] = append(list, o.Content)
+			cluster[kind] = append(list, content)
 			continue
 		}
 		ns := o.Ref().Namespace
@@ -154,7 +158,7 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 			namespaced[ns] = kinds
 		}
 		list, _ := kinds[kind].([]any)
-		kinds[kind] = append(list, o.Content)
+		kinds[kind] = append(list, content)
 	}
 	data := map[string]any{
 		"inputs":    e.inputs,
@@ -205,7 +209,11 @@ func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, c
 
 // Evaluate runs every control that applies to the object's kind.
 func (s *Session) Evaluate(ctx context.Context, obj *resource.Object) []Verdict {
-	kind, _ := obj.Content["kind"].(string)
+	content, err := obj.Decoded()
+	return s.evaluate(ctx, obj.Ref().Kind, content, err)
+}
+
+func (s *Session) evaluate(ctx context.Context, kind string, content map[string]any, decodeErr error) []Verdict {
 	q := s.query(ctx, kind)
 	if len(q.controls) == 0 {
 		return nil
@@ -220,10 +228,13 @@ func (s *Session) Evaluate(ctx context.Context, obj *resource.Object) []Verdict 
 		}
 		return verdicts
 	}
+	if decodeErr != nil {
+		return fail(decodeErr)
+	}
 	if q.err != nil {
 		return fail(q.err)
 	}
-	input, err := ast.InterfaceToValue(obj.Content)
+	input, err := ast.InterfaceToValue(content)
 	if err != nil {
 		return fail(fmt.Errorf("convert object: %w", err))
 	}
@@ -265,10 +276,10 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 }
 
 // Evaluate evaluates every object, in parallel on GOMAXPROCS workers, with
-// an inventory built from the same objects, and hands each object's verdicts
-// to each, called from the workers as objects are done (so each must be safe
-// for concurrent use).
-func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, verdicts []Verdict)) error {
+// an inventory built from the same objects, and hands each object's decoded
+// content and verdicts to each, called from the workers as objects are done
+// (so each must be safe for concurrent use; content is the caller's to keep).
+func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, content map[string]any, verdicts []Verdict)) error {
 	s := e.NewSession(objects)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -281,7 +292,8 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each 
 				if i >= len(objects) {
 					return
 				}
-				each(i, s.Evaluate(ctx, objects[i]))
+				content, err := objects[i].Decoded()
+				each(i, content, s.evaluate(ctx, objects[i].Ref().Kind, content, err))
 			}
 		}()
 	}

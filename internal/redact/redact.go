@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"sort"
 	"strings"
-
-	"kubescape.io/kubescape/internal/resource"
 )
 
 // Mask replaces a secret value.
@@ -61,11 +59,11 @@ func (c *Collector) add(v string) {
 	}
 }
 
-// Add gathers the secret values of one object.
-func (c *Collector) Add(o *resource.Object) {
-	switch o.Ref().Kind {
+// Add gathers the secret values of one object, given its kind and content.
+func (c *Collector) Add(kind string, content map[string]any) {
+	switch kind {
 	case "Secret":
-		if data, ok := o.Content["data"].(map[string]any); ok {
+		if data, ok := content["data"].(map[string]any); ok {
 			for _, v := range data {
 				s, _ := v.(string)
 				c.add(s)
@@ -74,7 +72,7 @@ func (c *Collector) Add(o *resource.Object) {
 				}
 			}
 		}
-		if data, ok := o.Content["stringData"].(map[string]any); ok {
+		if data, ok := content["stringData"].(map[string]any); ok {
 			for _, v := range data {
 				if s, ok := v.(string); ok {
 					c.addPlain(s)
@@ -83,7 +81,7 @@ func (c *Collector) Add(o *resource.Object) {
 		}
 	case "ConfigMap":
 		for _, field := range []string{"data", "binaryData"} {
-			if data, ok := o.Content[field].(map[string]any); ok {
+			if data, ok := content[field].(map[string]any); ok {
 				for k, v := range data {
 					if s, ok := v.(string); ok && c.Sensitive(k) {
 						c.addPlain(s)
@@ -92,7 +90,7 @@ func (c *Collector) Add(o *resource.Object) {
 			}
 		}
 	}
-	walkEnv(o.Content, func(name, value string) {
+	walkEnv(content, func(name, value string) {
 		if c.Sensitive(name) {
 			c.addPlain(value)
 		}

@@ -4,22 +4,20 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
-
-	"kubescape.io/kubescape/internal/resource"
 )
 
 func TestRedactor(t *testing.T) {
 	c := NewCollector([]string{"password", "token"})
-	c.Add(&resource.Object{Content: map[string]any{
-		"kind": "Secret",
-		"data": map[string]any{"key": base64.StdEncoding.EncodeToString([]byte("canary-secret-1"))},
+	c.Add("Secret", map[string]any{
+		"kind":       "Secret",
+		"data":       map[string]any{"key": base64.StdEncoding.EncodeToString([]byte("canary-secret-1"))},
 		"stringData": map[string]any{"pem": "-----BEGIN KEY-----\ncanary-line-2\n-----END KEY-----"},
-	}})
-	c.Add(&resource.Object{Content: map[string]any{
+	})
+	c.Add("ConfigMap", map[string]any{
 		"kind": "ConfigMap",
 		"data": map[string]any{"api_token": "canary-config-3", "greeting": "hello world"},
-	}})
-	c.Add(&resource.Object{Content: map[string]any{
+	})
+	c.Add("Deployment", map[string]any{
 		"kind": "Deployment",
 		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{
 			map[string]any{"name": "app", "env": []any{
@@ -28,7 +26,7 @@ func TestRedactor(t *testing.T) {
 				map[string]any{"name": "SHORT_TOKEN", "value": "abc"},
 			}},
 		}}}},
-	}})
+	})
 	r := c.Redactor()
 	text := strings.Join([]string{
 		"canary-secret-1", base64.StdEncoding.EncodeToString([]byte("canary-secret-1")),
@@ -50,7 +48,7 @@ func TestRedactor(t *testing.T) {
 
 func TestLongestValueMaskedWhole(t *testing.T) {
 	c := NewCollector([]string{"password"})
-	c.Add(&resource.Object{Content: map[string]any{"kind": "Secret", "stringData": map[string]any{"a": "secret", "b": "secret-and-more"}}})
+	c.Add("Secret", map[string]any{"stringData": map[string]any{"a": "secret", "b": "secret-and-more"}})
 	if got := c.Redactor().String("x secret-and-more y"); got != "x "+Mask+" y" {
 		t.Errorf("got %q", got)
 	}

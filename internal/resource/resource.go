@@ -3,6 +3,8 @@
 package resource
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -84,15 +86,84 @@ type Locator interface {
 // Object is one Kubernetes object read from an input.
 type Object struct {
 	// Content is the object decoded as JSON-compatible Go values
-	// (map[string]any, []any, string, float64/int64, bool, nil).
+	// (map[string]any, []any, string, int64, float64, bool, nil); nil once
+	// the object is compacted (see Compact and Decoded).
 	Content map[string]any
 	Origin  Origin
 	// Locator resolves field paths to source positions; nil when positions are unknown.
 	Locator Locator
+
+	// raw is the content as JSON, and meta its identity, once compacted.
+	raw  []byte
+	meta *meta
+}
+
+type meta struct {
+	ref         Ref
+	labels      map[string]string
+	annotations map[string]string
+}
+
+// Compact replaces the decoded content by its JSON encoding, a fraction of
+// its size in memory, keeping the identity, labels and annotations at hand.
+// Decoded decodes it again when needed. Large scans compact their objects as
+// they read them.
+func (o *Object) Compact() error {
+	if o.Content == nil {
+		return nil
+	}
+	raw, err := json.Marshal(o.Content)
+	if err != nil {
+		return fmt.Errorf("compact %s: %w", o.Ref(), err)
+	}
+	o.meta = &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations()}
+	o.raw, o.Content = raw, nil
+	return nil
+}
+
+// Decoded returns the content: Content itself, or a fresh decoding of a
+// compacted object (numbers as int64 when integral, float64 otherwise).
+func (o *Object) Decoded() (map[string]any, error) {
+	if o.Content != nil || o.raw == nil {
+		return o.Content, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(o.raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", o.meta.ref, err)
+	}
+	normalizeNumbers(m)
+	return m, nil
+}
+
+// normalizeNumbers turns json.Number values into int64 or float64, as the
+// sources decode them.
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			x[k] = normalizeNumbers(c)
+		}
+	case []any:
+		for i, c := range x {
+			x[i] = normalizeNumbers(c)
+		}
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	}
+	return v
 }
 
 // Ref returns the identity of the object.
 func (o *Object) Ref() Ref {
+	if o.meta != nil {
+		return o.meta.ref
+	}
 	md, _ := o.Content["metadata"].(map[string]any)
 	s := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
 	return Ref{
@@ -105,11 +176,17 @@ func (o *Object) Ref() Ref {
 
 // Annotations returns the metadata.annotations of the object.
 func (o *Object) Annotations() map[string]string {
+	if o.meta != nil {
+		return o.meta.annotations
+	}
 	return stringMap(o.Content, "annotations")
 }
 
 // Labels returns the metadata.labels of the object.
 func (o *Object) Labels() map[string]string {
+	if o.meta != nil {
+		return o.meta.labels
+	}
 	return stringMap(o.Content, "labels")
 }
 

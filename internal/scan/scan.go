@@ -9,6 +9,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"kubescape.io/kubescape/internal/engine"
@@ -51,7 +52,8 @@ type Options struct {
 
 // Run evaluates the objects and builds the report. Objects are turned into
 // results as soon as they are evaluated, on the engine's workers, so that no
-// intermediate verdicts pile up.
+// intermediate verdicts pile up; secret values are gathered from the same
+// decoded content and masked in the whole report at the end.
 func Run(ctx context.Context, lib *library.Library, objects []resource.Object, opts Options) (*result.Report, error) {
 	eng, err := engine.New(lib, opts.Controls, opts.Inputs)
 	if err != nil {
@@ -59,21 +61,20 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	}
 	names, _ := eng.Inputs()[SensitiveKeyNamesInput].([]any)
 	collector := redact.NewCollector(toStrings(names))
+	var mu sync.Mutex
 	ptrs := make([]*resource.Object, len(objects))
 	for i := range objects {
 		ptrs[i] = &objects[i]
-		collector.Add(ptrs[i])
 	}
-	b := builder{
-		opts:     opts,
-		redactor: collector.Redactor(),
-		controls: map[string]*result.ControlSummary{},
-	}
+	b := builder{opts: opts, controls: map[string]*result.ControlSummary{}}
 	b.start(eng)
 	resources := make([]result.Resource, len(objects))
 	evaluated := make([]bool, len(objects))
-	err = eng.Evaluate(ctx, ptrs, func(i int, verdicts []engine.Verdict) {
+	err = eng.Evaluate(ctx, ptrs, func(i int, content map[string]any, verdicts []engine.Verdict) {
 		resources[i], evaluated[i] = b.resource(ptrs[i], verdicts)
+		mu.Lock()
+		collector.Add(ptrs[i].Ref().Kind, content)
+		mu.Unlock()
 		if opts.Progress != nil {
 			opts.Progress()
 		}
@@ -86,13 +87,38 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 			b.report.Resources = append(b.report.Resources, resources[i])
 		}
 	}
-	return b.finish(lib), nil
+	r := b.finish(lib)
+	redactReport(r, collector.Redactor())
+	return r, nil
+}
+
+// redactReport masks secret values in every text of the report that comes
+// from the objects: messages, fix values, reasons.
+func redactReport(r *result.Report, red *redact.Redactor) {
+	if red.Len() == 0 {
+		return
+	}
+	for i := range r.Unreadable {
+		r.Unreadable[i].Reason = red.String(r.Unreadable[i].Reason)
+	}
+	for i := range r.Resources {
+		for j := range r.Resources[i].Results {
+			cr := &r.Resources[i].Results[j]
+			cr.Reason = red.String(cr.Reason)
+			for k := range cr.Findings {
+				f := &cr.Findings[k]
+				f.Message = red.String(f.Message)
+				for l := range f.FixPaths {
+					f.FixPaths[l].Value = red.String(f.FixPaths[l].Value)
+				}
+			}
+		}
+	}
 }
 
 type builder struct {
-	opts     Options
-	redactor *redact.Redactor
-	report   *result.Report
+	opts   Options
+	report *result.Report
 	// controls is read-only while objects are evaluated; counts are added in finish.
 	controls map[string]*result.ControlSummary
 }
@@ -111,10 +137,7 @@ func (b *builder) start(eng *engine.Engine) {
 		Unreadable:        []result.InputProblem{},
 		ExpiredExceptions: append([]result.ExceptionRef{}, b.opts.Exceptions.Expired()...),
 	}
-	for _, p := range b.opts.Problems {
-		p.Reason = b.redactor.String(p.Reason)
-		b.report.Unreadable = append(b.report.Unreadable, p)
-	}
+	b.report.Unreadable = append(b.report.Unreadable, b.opts.Problems...)
 	for _, c := range eng.Controls() {
 		cs := &result.ControlSummary{
 			ID: c.ID, Name: c.Name, Description: c.Description, Remediation: c.Remediation,
@@ -147,7 +170,7 @@ func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (res
 		if v.Err != nil {
 			res.Results = append(res.Results, result.ControlResult{
 				ControlID: cs.ID, Status: result.StatusSkipped,
-				Reason: b.redactor.String("evaluation error: " + v.Err.Error()), Findings: []result.Finding{},
+				Reason: "evaluation error: " + v.Err.Error(), Findings: []result.Finding{},
 			})
 			continue
 		}
@@ -177,7 +200,7 @@ func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (res
 }
 
 func (b *builder) finding(obj *resource.Object, f engine.Finding) result.Finding {
-	out := result.Finding{Message: b.redactor.String(f.Message), Related: f.Related}
+	out := result.Finding{Message: f.Message, Related: f.Related}
 	for _, p := range f.FailedPaths {
 		out.FailedPaths = append(out.FailedPaths, locate(obj, p))
 	}
@@ -185,7 +208,7 @@ func (b *builder) finding(obj *resource.Object, f engine.Finding) result.Finding
 		out.ReviewPaths = append(out.ReviewPaths, locate(obj, p))
 	}
 	for _, fx := range f.FixPaths {
-		out.FixPaths = append(out.FixPaths, result.Fix{Location: locate(obj, fx.Path), Value: b.redactor.String(fx.Value)})
+		out.FixPaths = append(out.FixPaths, result.Fix{Location: locate(obj, fx.Path), Value: fx.Value})
 	}
 	return out
 }

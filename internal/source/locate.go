@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"gopkg.in/yaml.v3"
@@ -30,6 +31,11 @@ type docSource struct {
 	sum        uint32
 	lineOffset int
 	json       bool
+	// mask is how many bytes of the first line to blank before parsing: the
+	// "- " of a List item cut out of its list.
+	mask int
+	// failed is set when the region did not parse as it should.
+	failed atomic.Bool
 
 	mu   sync.Mutex
 	tree weak.Pointer[yaml.Node]
@@ -42,6 +48,13 @@ func (d *docSource) keep(root *yaml.Node) {
 	d.mu.Lock()
 	d.tree = weak.Make(root)
 	d.mu.Unlock()
+}
+
+// cached returns the parsed tree if it is still in memory.
+func (d *docSource) cached() *yaml.Node {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tree.Value()
 }
 
 // root returns the parsed root node of the document.
@@ -58,6 +71,9 @@ func (d *docSource) root() (*yaml.Node, error) {
 			return nil, err
 		}
 	}
+	if d.mask > 0 {
+		raw = blankStart(raw, d.mask)
+	}
 	t, err := parseTree(raw, d.json)
 	if err != nil {
 		return nil, err
@@ -67,6 +83,16 @@ func (d *docSource) root() (*yaml.Node, error) {
 	}
 	d.tree = weak.Make(t)
 	return t, nil
+}
+
+// blankStart returns a copy of b with its first n bytes replaced by spaces.
+func blankStart(b []byte, n int) []byte {
+	out := make([]byte, len(b))
+	copy(out, b)
+	for i := range min(n, len(out)) {
+		out[i] = ' '
+	}
+	return out
 }
 
 // read reads the document's region of its file again, and checks that it
@@ -88,10 +114,13 @@ func (d *docSource) read() ([]byte, error) {
 }
 
 // locator resolves field paths of one object: the document it is in, and
-// the List item indices from the document root to the object.
+// the List item indices from the document root to the object. frag, when
+// set, is the object's own region of a List document, parsed instead of the
+// whole list when the list's tree is not at hand.
 type locator struct {
 	doc   *docSource
 	items []int
+	frag  *docSource
 }
 
 var _ resource.Locator = (*locator)(nil)
@@ -104,18 +133,9 @@ func (l *locator) Locate(path string) (resource.Position, bool) {
 	if !ok {
 		return resource.Position{}, false
 	}
-	root, err := l.doc.root()
-	if err != nil {
+	n, lineOffset, ok := l.object()
+	if !ok {
 		return resource.Position{}, false
-	}
-	n := root
-	for _, i := range l.items {
-		if _, n, ok = lookupKey(n, "items", 0); !ok {
-			return resource.Position{}, false
-		}
-		if n, ok = lookupIndex(n, i); !ok {
-			return resource.Position{}, false
-		}
 	}
 	at := n
 	for _, s := range segs {
@@ -129,7 +149,35 @@ func (l *locator) Locate(path string) (resource.Position, bool) {
 			return resource.Position{}, false
 		}
 	}
-	return resource.Position{Line: at.Line + l.doc.lineOffset, Column: at.Column}, true
+	return resource.Position{Line: at.Line + lineOffset, Column: at.Column}, true
+}
+
+// object returns the node of the object and the line offset of its tree:
+// from the whole document when its tree is at hand or the object has no
+// region of its own, from the object's region otherwise.
+func (l *locator) object() (*yaml.Node, int, bool) {
+	if l.frag != nil && !l.frag.failed.Load() && l.doc.cached() == nil {
+		n, err := l.frag.root()
+		if err == nil && n.Kind == yaml.MappingNode && n.Line == 1 {
+			return n, l.frag.lineOffset, true
+		}
+		// The region did not parse as the item it was cut from.
+		l.frag.failed.Store(true)
+	}
+	n, err := l.doc.root()
+	if err != nil {
+		return nil, 0, false
+	}
+	for _, i := range l.items {
+		var ok bool
+		if _, n, ok = lookupKey(n, "items", 0); !ok {
+			return nil, 0, false
+		}
+		if n, ok = lookupIndex(n, i); !ok {
+			return nil, 0, false
+		}
+	}
+	return n, l.doc.lineOffset, true
 }
 
 // segment is one step of a field path: a key, or an index when key is nil.

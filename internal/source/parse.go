@@ -17,8 +17,13 @@ import (
 )
 
 // maxAliasNodes caps how many nodes the expansion of YAML aliases may produce
-// in one document, so that an alias bomb ("billion laughs") costs little.
-const maxAliasNodes = 1 << 18
+// in one document, so that an alias bomb ("billion laughs") costs little;
+// aliasNodesPerByte caps them for a whole input, so that many bombs in one
+// file cost little too.
+const (
+	maxAliasNodes     = 1 << 18
+	aliasNodesPerByte = 4
+)
 
 // maxMergeDepth bounds how many aliases and merge keys (<<) are followed in a row.
 const maxMergeDepth = 32
@@ -34,6 +39,8 @@ type input struct {
 	// file, when set, is the file that locators read again on demand
 	// instead of keeping data in memory.
 	file string
+	// strings shares the text of keys and short values between objects; nil shares nothing.
+	strings *interner
 }
 
 // parsed is what one input yields.
@@ -119,15 +126,16 @@ func isPreamble(b []byte) bool {
 // parseInput splits an input into documents and decodes each of them.
 func parseInput(in input) parsed {
 	var out parsed
+	budget := max(maxAliasNodes, aliasNodesPerByte*len(in.data))
 	for _, c := range splitDocuments(in.data) {
-		parseChunk(in, c, &out)
+		parseChunk(in, c, &budget, &out)
 	}
 	return out
 }
 
 // parseChunk decodes one document. A panic, whatever its cause, becomes a
 // problem of that document only.
-func parseChunk(in input, c chunk, out *parsed) {
+func parseChunk(in input, c chunk, budget *int, out *parsed) {
 	defer func() {
 		if r := recover(); r != nil {
 			out.problem(in.path, c.line, false, "document %d: internal error: %v", c.index, r)
@@ -150,7 +158,7 @@ func parseChunk(in input, c chunk, out *parsed) {
 	if root == nil || isNull(root) {
 		return
 	}
-	var d decoder
+	d := decoder{strings: in.strings, inputBudget: budget}
 	v, err := d.decode(root)
 	if err != nil {
 		out.problem(in.path, lineOf(err, root)+doc.lineOffset, false, "document %d: %s", c.index, err)
@@ -159,7 +167,11 @@ func parseChunk(in input, c chunk, out *parsed) {
 	// Seed the locator cache with the tree just parsed: a Locate soon after
 	// reading (before the next garbage collection) parses nothing again.
 	doc.keep(root)
+	n := len(out.objects)
 	emit(in, doc, c.index, root, v, nil, out)
+	if len(out.objects)-n > 1 {
+		cutItems(raw, doc, root, out.objects[n:])
+	}
 }
 
 // emit turns a decoded document, or an item of a List, into objects.
@@ -312,8 +324,11 @@ func lineOf(err error, root *yaml.Node) int {
 
 // decoder turns a yaml.Node tree into JSON-compatible Go values in one pass.
 type decoder struct {
-	// aliasNodes counts the nodes produced by expanding aliases.
+	strings *interner
+	// aliasNodes counts the nodes produced by expanding aliases in the document.
 	aliasNodes int
+	// inputBudget is what is left of the alias expansion budget of the whole input.
+	inputBudget *int
 	// expanding holds the anchors being expanded, to refuse an alias to itself.
 	expanding []*yaml.Node
 }
@@ -324,9 +339,17 @@ func (d *decoder) decode(n *yaml.Node) (any, error) {
 		if d.aliasNodes > maxAliasNodes {
 			return nil, &nodeError{n, fmt.Sprintf("YAML aliases expand to more than %d nodes", maxAliasNodes)}
 		}
+		if d.inputBudget != nil {
+			if *d.inputBudget--; *d.inputBudget < 0 {
+				return nil, &nodeError{n, "YAML aliases of the input expand to too many nodes"}
+			}
+		}
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
+		if n.ShortTag() == "!!str" {
+			return d.strings.value(n.Value), nil
+		}
 		return scalarValue(n), nil
 	case yaml.MappingNode:
 		return d.mapping(n)
@@ -375,6 +398,7 @@ func (d *decoder) mapping(n *yaml.Node) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
+		key = d.strings.key(key)
 		v, err := d.decode(n.Content[i+1])
 		if err != nil {
 			return nil, err

@@ -39,6 +39,10 @@ type Options struct {
 	// MaxFileSize is the size in bytes above which a file is skipped with a
 	// problem; DefaultMaxFileSize when 0 or less.
 	MaxFileSize int64
+	// Compact keeps each object's content as JSON (resource.Object.Compact)
+	// as soon as its input is read, so that large scans hold a fraction of
+	// the memory; consumers call Object.Decoded.
+	Compact bool
 }
 
 func (o Options) withDefaults() Options {
@@ -84,8 +88,9 @@ func Read(ctx context.Context, targets []string, opts Options) (*Result, error) 
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
 		wg.Go(func() {
+			st := newInterner()
 			for i := range next {
-				outs[i] = runJob(jobs[i], opts)
+				outs[i] = runJob(jobs[i], opts, st)
 			}
 		})
 	}
@@ -109,6 +114,9 @@ feed:
 		nProb += len(o.problems)
 	}
 	res.Objects = make([]resource.Object, 0, nObj)
+	if nProb > 0 {
+		res.Problems = make([]result.InputProblem, 0, nProb)
+	}
 	for _, o := range outs {
 		res.Objects = append(res.Objects, o.objects...)
 		res.Problems = append(res.Problems, o.problems...)
@@ -135,30 +143,49 @@ type job struct {
 	problem result.InputProblem
 }
 
-func runJob(j job, opts Options) (out parsed) {
+func runJob(j job, opts Options, st *interner) (out parsed) {
 	defer func() {
 		if r := recover(); r != nil {
 			out.problem(j.path, 0, false, "internal error: %v", r)
 		}
 	}()
+	out = readJob(j, opts, st)
+	if opts.Compact {
+		for i := range out.objects {
+			if err := out.objects[i].Compact(); err != nil {
+				out.problem(j.path, out.objects[i].Origin.Line, false, "%v", err)
+			}
+		}
+	}
+	return out
+}
+
+func readJob(j job, opts Options, st *interner) parsed {
+	var out parsed
 	switch j.kind {
 	case jobFile:
-		return readFile(j.path, opts.MaxFileSize)
+		return readFile(j.path, opts.MaxFileSize, st)
 	case jobStdin:
-		return readStdin(opts)
+		return readStdin(opts, st)
 	case jobHelm:
-		return renderHelm(j.path, opts)
+		return renderHelm(j.path, opts, st)
 	case jobKustomize:
-		return renderKustomize(j.path)
+		return renderKustomize(j.path, st)
 	default:
 		out.problems = append(out.problems, j.problem)
 		return out
 	}
 }
 
-func readFile(path string, maxSize int64) parsed {
+func readFile(path string, maxSize int64, st *interner) parsed {
 	var out parsed
-	fi, err := os.Stat(path)
+	f, err := os.Open(path)
+	if err != nil {
+		out.problem(path, 0, false, "%v", fmt.Errorf("read %s: %w", path, err))
+		return out
+	}
+	defer f.Close()
+	fi, err := f.Stat()
 	if err != nil {
 		out.problem(path, 0, false, "%v", fmt.Errorf("read %s: %w", path, err))
 		return out
@@ -167,19 +194,29 @@ func readFile(path string, maxSize int64) parsed {
 		out.problem(path, 0, true, "file is %d bytes, larger than the limit of %d bytes", fi.Size(), maxSize)
 		return out
 	}
-	data, err := os.ReadFile(path)
+	// The limit also holds for pipes and devices, whose size is not known.
+	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
 	if err != nil {
 		out.problem(path, 0, false, "%v", fmt.Errorf("read %s: %w", path, err))
+		return out
+	}
+	if int64(len(data)) > maxSize {
+		out.problem(path, 0, true, "file is larger than the limit of %d bytes", maxSize)
 		return out
 	}
 	if isBinary(data) {
 		out.problem(path, 0, true, "binary file")
 		return out
 	}
-	return parseInput(input{kind: resource.OriginFile, path: path, data: data, file: path})
+	in := input{kind: resource.OriginFile, path: path, data: data, strings: st}
+	if fi.Mode().IsRegular() {
+		// Locators read regular files again rather than keep their bytes.
+		in.file = path
+	}
+	return parseInput(in)
 }
 
-func readStdin(opts Options) parsed {
+func readStdin(opts Options, st *interner) parsed {
 	var out parsed
 	if opts.Stdin == nil {
 		out.problem("-", 0, false, "no standard input to read")
@@ -198,7 +235,7 @@ func readStdin(opts Options) parsed {
 		out.problem("-", 0, true, "binary input")
 		return out
 	}
-	return parseInput(input{kind: resource.OriginStdin, path: "-", data: data})
+	return parseInput(input{kind: resource.OriginStdin, path: "-", data: data, strings: st})
 }
 
 func isBinary(data []byte) bool {

@@ -144,6 +144,26 @@ func TestReadFiles(t *testing.T) {
 	}
 }
 
+func TestManyAliasBombs(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "files", "bomb.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb, good, _ := strings.Cut(string(b), "---\n")
+	p := filepath.Join(t.TempDir(), "bombs.yaml")
+	writeFile(t, p, strings.Repeat(bomb+"---\n", 50)+good)
+	res := read(t, []string{p}, Options{})
+	if len(res.Objects) != 1 || res.Objects[0].Ref().Name != "after-bomb" {
+		t.Errorf("objects %+v, want after-bomb only", summarize(res.Objects))
+	}
+	if len(res.Problems) != 50 {
+		t.Fatalf("got %d problems, want 50", len(res.Problems))
+	}
+	if want := "document 49: YAML aliases of the input expand to too many nodes"; res.Problems[49].Reason != want {
+		t.Errorf("last problem %q, want %q", res.Problems[49].Reason, want)
+	}
+}
+
 func TestLocate(t *testing.T) {
 	f := func(name string) string { return filepath.Join("testdata", "files", name) }
 	tests := []struct {
@@ -173,6 +193,15 @@ func TestLocate(t *testing.T) {
 		{f("pod.json"), 0, "spec.containers[0].resources.limits.memory", resource.Position{Line: 11, Column: 78}, true},
 		{f("pod.json"), 0, `metadata.annotations['docs']`, resource.Position{Line: 6, Column: 21}, true},
 		{f("list.json"), 1, "metadata.name", resource.Position{Line: 4, Column: 17}, true},
+		{f("list.json"), 0, "kind", resource.Position{Line: 2, Column: 24}, true},
+		{f("kubectl-list.yaml"), 0, "spec.containers[0].image", resource.Position{Line: 10, Column: 7}, true},
+		{f("kubectl-list.yaml"), 1, "", resource.Position{Line: 11, Column: 3}, true},
+		{f("kubectl-list.yaml"), 1, "spec.containers[0].image", resource.Position{Line: 20, Column: 7}, true},
+		{f("kubectl-list.yaml"), 2, "metadata.labels.app", resource.Position{Line: 16, Column: 7}, true},
+		{f("kubectl-list.yaml"), 2, "spec.containers[0].securityContext.privileged", resource.Position{Line: 30, Column: 9}, true},
+		{f("kubectl-list.yaml"), 3, "metadata.name", resource.Position{Line: 32, Column: 15}, true},
+		{f("kubectl-list.json"), 1, "spec.hostPID", resource.Position{Line: 18, Column: 22}, true},
+		{f("kubectl-list.json"), 0, "spec.containers[0].name", resource.Position{Line: 9, Column: 18}, true},
 		{f("anchors.yaml"), 0, "metadata.annotations.app", resource.Position{Line: 6, Column: 5}, true},
 		{f("anchors.yaml"), 0, "metadata.annotations.tier", resource.Position{Line: 10, Column: 5}, true},
 		{f("anchors.yaml"), 0, "spec.containers[1].securityContext.runAsNonRoot", resource.Position{Line: 17, Column: 9}, true},
@@ -184,12 +213,52 @@ func TestLocate(t *testing.T) {
 			if tt.object >= len(res.Objects) {
 				t.Fatalf("only %d objects", len(res.Objects))
 			}
-			got, ok := res.Objects[tt.object].Locate(tt.path)
-			if tt.path == "" {
-				got, ok = res.Objects[tt.object].Locator.Locate("")
+			// Once with the tree parsed while reading, once parsed again
+			// (for List items, from the item's own region).
+			for _, when := range []string{"fresh", "after GC"} {
+				if when == "after GC" {
+					runtime.GC()
+					runtime.GC()
+				}
+				got, ok := res.Objects[tt.object].Locator.Locate(tt.path)
+				if got != tt.want || ok != tt.found {
+					t.Errorf("%s: Locate(%q) = %v, %v; want %v, %v", when, tt.path, got, ok, tt.want, tt.found)
+				}
 			}
-			if got != tt.want || ok != tt.found {
-				t.Errorf("Locate(%q) = %v, %v; want %v, %v", tt.path, got, ok, tt.want, tt.found)
+		})
+	}
+}
+
+func TestListItemRegions(t *testing.T) {
+	tests := []struct {
+		file   string
+		failed []bool // per item: the item's region cannot stand alone
+	}{
+		{"kubectl-list.yaml", []bool{false, false, true, false}},
+		{"kubectl-list.json", []bool{false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			res := read(t, []string{filepath.Join("testdata", "files", tt.file)}, Options{})
+			if len(res.Objects) != len(tt.failed) {
+				t.Fatalf("got %d objects, want %d", len(res.Objects), len(tt.failed))
+			}
+			runtime.GC()
+			runtime.GC()
+			for i, o := range res.Objects {
+				l := o.Locator.(*locator)
+				if l.frag == nil {
+					t.Fatalf("item %d has no region of its own", i)
+				}
+				if l.doc.cached() != nil {
+					t.Skip("the list's tree survived garbage collection")
+				}
+				if _, ok := o.Locate("kind"); !ok {
+					t.Errorf("item %d: kind not located", i)
+				}
+				if got := l.frag.failed.Load(); got != tt.failed[i] {
+					t.Errorf("item %d: region failed = %v, want %v", i, got, tt.failed[i])
+				}
 			}
 		})
 	}
@@ -416,6 +485,32 @@ func TestStdin(t *testing.T) {
 	}
 }
 
+// TestPipe reads a pipe named by path, as a shell's <(helm template ...) gives.
+func TestPipe(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/dev/fd paths to pipes are a Linux feature")
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() {
+		defer w.Close()
+		_, _ = w.WriteString("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: piped\n")
+	}()
+	path := fmt.Sprintf("/dev/fd/%d", r.Fd())
+	res := read(t, []string{path}, Options{})
+	want := []summary{{"Namespace/piped", resource.OriginFile, path, 0, 1, 1}}
+	if got := summarize(res.Objects); !reflect.DeepEqual(got, want) || len(res.Problems) != 0 {
+		t.Fatalf("objects %+v, problems %+v; want %+v", got, res.Problems, want)
+	}
+	runtime.GC() // the pipe cannot be read again: the locator keeps its bytes
+	if p, ok := res.Objects[0].Locate("metadata.name"); !ok || p != (resource.Position{Line: 4, Column: 3}) {
+		t.Errorf("Locate(metadata.name) = %v, %v", p, ok)
+	}
+}
+
 func TestHelm(t *testing.T) {
 	chart := filepath.Join("testdata", "chart", "mychart")
 	tests := []struct {
@@ -632,5 +727,27 @@ func writeFile(t testing.TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestCompact(t *testing.T) {
+	stdin := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {app: a}\nspec:\n  containers:\n    - name: c\n      image: nginx\n"
+	res := read(t, []string{"-"}, Options{Stdin: strings.NewReader(stdin), Compact: true})
+	if len(res.Objects) != 1 {
+		t.Fatalf("objects: %+v", res.Objects)
+	}
+	o := &res.Objects[0]
+	if o.Content != nil {
+		t.Error("Content kept with Compact")
+	}
+	if o.Ref().Name != "p" || o.Labels()["app"] != "a" {
+		t.Errorf("identity %v %v", o.Ref(), o.Labels())
+	}
+	m, err := o.Decoded()
+	if err != nil || m["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)["image"] != "nginx" {
+		t.Errorf("decoded %v %v", m, err)
+	}
+	if pos, ok := o.Locate("spec.containers[0].image"); !ok || pos.Line != 9 {
+		t.Errorf("locate after compact: %v %v", pos, ok)
 	}
 }

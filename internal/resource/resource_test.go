@@ -1,0 +1,36 @@
+package resource
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestCompact(t *testing.T) {
+	content := map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"name": "web", "namespace": "shop", "labels": map[string]any{"app": "web"}, "annotations": map[string]any{"a": "b"}},
+		"spec":     map[string]any{"replicas": int64(3), "ratio": 0.5, "big": 1e300, "list": []any{"x", true, nil}},
+	}
+	o := &Object{Content: content}
+	ref, labels, annotations := o.Ref(), o.Labels(), o.Annotations()
+	if err := o.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	if o.Content != nil {
+		t.Error("Content kept after Compact")
+	}
+	if o.Ref() != ref || !reflect.DeepEqual(o.Labels(), labels) || !reflect.DeepEqual(o.Annotations(), annotations) {
+		t.Errorf("identity changed: %v %v %v", o.Ref(), o.Labels(), o.Annotations())
+	}
+	got, err := o.Decoded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, content) {
+		t.Errorf("decoded\n got %#v\nwant %#v", got, content)
+	}
+	plain := &Object{Content: map[string]any{"kind": "Pod"}}
+	if m, _ := plain.Decoded(); m["kind"] != "Pod" {
+		t.Error("Decoded of an object that was not compacted")
+	}
+}

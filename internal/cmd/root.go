@@ -84,6 +84,7 @@ controls (C-0057 "Privileged container" and others) grouped in frameworks
 
 // Main runs the plugin with the arguments and returns the exit code.
 func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	tuneGC()
 	streams := genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut}
 	root := NewRootCmd(streams)
 	root.SetArgs(args)

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -37,7 +38,11 @@ func run(bin, sizes string, perFile, runs int, dir string) error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(tmp)
+		defer func() {
+			if err := os.RemoveAll(tmp); err != nil {
+				fmt.Fprintln(os.Stderr, "bench:", err)
+			}
+		}()
 		dir = tmp
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -81,7 +86,8 @@ func measure(bin, corpus string) (time.Duration, int64, string, error) {
 	err := cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 0 && ee.ExitCode() != 1 {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 			return 0, 0, "", fmt.Errorf("scan %s: %w", corpus, err)
 		}
 	}

@@ -2,10 +2,9 @@ package engine
 
 import (
 	"fmt"
-
-	"kubescape.io/kubescape/internal/resource"
 	"testing"
 
+	"kubescape.io/kubescape/internal/resource"
 	"kubescape.io/kubescape/library"
 )
 

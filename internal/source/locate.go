@@ -191,13 +191,13 @@ type segment struct {
 func parsePath(path string) ([]segment, bool) {
 	var segs []segment
 	for i := 0; i < len(path); {
-		switch c := path[i]; {
-		case c == '.':
+		switch path[i] {
+		case '.':
 			if i == 0 || i+1 >= len(path) || path[i+1] == '.' || path[i+1] == '[' {
 				return nil, false
 			}
 			i++
-		case c == '[':
+		case '[':
 			j := i + 1
 			if j < len(path) && (path[j] == '"' || path[j] == '\'') {
 				key, n, ok := quoted(path[j:])

@@ -4,51 +4,53 @@
 # ingress-nginx controller images apart from other NGINX images.
 package kubescape.lib.images
 
+import data.kubescape.lib.k8s
+
 # parse splits an image reference into its parts:
 #   registry    "docker.io", "registry.k8s.io", "localhost:5000"
 #   repository  "library/nginx", "ingress-nginx/controller"
 #   name        registry/repository, e.g. "docker.io/library/nginx"
 #   tag         "" when the reference has none
 #   digest      "" when the reference has none, else "sha256:..."
+#
+# One regular expression does the whole split, in the order the runtime
+# resolves a reference:
+#   - the digest is everything after the first "@";
+#   - the tag is after the first ":" of the last path segment (a ":" before
+#     the last "/" belongs to a registry port);
+#   - the first path component is a registry host when another component
+#     follows and it has a dot or a port, or is localhost; otherwise the
+#     image is on Docker Hub, where images without a namespace live under
+#     library/.
 parse(image) := {
 	"registry": registry,
 	"repository": repository,
 	"name": concat("/", [registry, repository]),
-	"tag": tag,
-	"digest": digest,
+	"tag": m[3],
+	"digest": m[4],
 } if {
-	[named, digest] := split_digest(image)
-	[path, tag] := split_tag(named)
-	[registry, repository] := split_registry(path)
+	[m] := regex.find_all_string_submatch_n(reference_pattern, image, 1)
+	[registry, repository] := registry_repository(m[1], m[2])
 }
 
-split_digest(image) := [substring(image, 0, i), substring(image, i + 1, -1)] if {
-	i := indexof(image, "@")
-	i >= 0
-} else := [image, ""]
+reference_pattern := `(?s)^(?:([^/@]*[.:][^/@]*|localhost)/)?((?:[^@]*/)?[^/:@]*)(?::([^/@]*))?(?:@(.*))?$`
 
-# The tag is after the last ":" of the last path segment; a ":" before the
-# first "/" belongs to a registry port.
-split_tag(named) := [substring(named, 0, start + i), substring(named, (start + i) + 1, -1)] if {
-	start := last_slash(named) + 1
-	i := indexof(substring(named, start, -1), ":")
-	i >= 0
-} else := [named, ""]
+# The registry host, when the reference names one, is lowercased and its aliases resolved.
+registry_repository(host, path) := [registry_alias(lower(host)), path] if {
+	host != ""
+} else := ["docker.io", path] if {
+	contains(path, "/")
+} else := ["docker.io", concat("", ["library/", path])]
 
-last_slash(s) := max(indexof_n(s, "/")) if {
-	count(indexof_n(s, "/")) > 0
-} else := -1
-
-split_registry(path) := [registry_alias(lower(parts[0])), concat("/", array.slice(parts, 1, count(parts)))] if {
-	parts := split(path, "/")
-	count(parts) > 1
-	is_registry_host(parts[0])
-} else := ["docker.io", docker_hub_repository(path)]
-
-# Docker Hub images without a namespace live under library/.
-docker_hub_repository(path) := concat("/", ["library", path]) if {
-	not contains(path, "/")
-} else := path
+# ingress_nginx holds the paths of the containers of the input workload that
+# run an ingress-nginx controller image. Every such repository contains
+# "ingress" (see ingress_nginx_suffixes), which rules out most images before
+# they are parsed.
+ingress_nginx contains c.path if {
+	some c in k8s.containers
+	contains(c.container.image, "ingress")
+	is_ingress_nginx(parse(c.container.image))
+}
 
 # A first path component is a registry host when it has a dot or a port, or is localhost.
 is_registry_host(s) if contains(s, ".")
@@ -63,9 +65,7 @@ registry_aliases := {
 	"registry.hub.docker.com": "docker.io",
 }
 
-registry_alias(host) := registry_aliases[host] if {
-	registry_aliases[host]
-} else := host
+registry_alias(host) := object.get(registry_aliases, host, host)
 
 # allowed(ref, prefix) is true when the parsed reference lies under an allow
 # list entry: a registry host optionally followed by a path ("quay.io",
@@ -107,14 +107,10 @@ ingress_nginx_suffixes := {
 }
 
 # is_ingress_nginx(ref) is true when the parsed reference is an ingress-nginx controller image.
-is_ingress_nginx(ref) if {
-	some suffix in ingress_nginx_suffixes
-	prefix_matches_suffix(ref.repository, suffix)
-}
+is_ingress_nginx(ref) if regex.match(ingress_nginx_pattern, ref.repository)
 
-prefix_matches_suffix(repository, suffix) if repository == suffix
-
-prefix_matches_suffix(repository, suffix) if endswith(repository, concat("", ["/", suffix]))
+# The repository is one of ingress_nginx_suffixes, or ends with "/" and one of them.
+ingress_nginx_pattern := concat("", ["(?s)(^|/)(", concat("|", [regex.replace(suffix, `[\\.+*?()|\[\]{}^$]`, `\$0`) | some suffix in ingress_nginx_suffixes]), ")$"])
 
 # version(tag) is [major, minor, patch] of a tag such as "v1.0.4" or
 # "1.21.5-eks-1"; undefined when the tag is not a version.

@@ -68,6 +68,13 @@ bound_role(binding) := found[0] if {
 	binding.roleRef.kind == "ClusterRole"
 }
 
+# input_role is bound_role of the input binding, and input_entries the
+# rule_entries of that role: rules without arguments, so that they are worked
+# out once per evaluation however many controls read them.
+input_role := bound_role(input)
+
+input_entries := rule_entries(input_role)
+
 referenced_candidates(binding) := k8s.cluster("ClusterRole") if binding.roleRef.kind == "ClusterRole"
 
 # A RoleBinding's Role is in the binding's own namespace.
@@ -86,8 +93,9 @@ own_rules(role) := rules if {
 # {"rule": rule, "source": the role that holds it}. An aggregated ClusterRole
 # whose own rules are empty (not yet filled in by the controller, as in a
 # manifest) takes the rules of the ClusterRoles its selectors match.
-rule_entries(role) := [{"rule": r, "source": role} | some r in own_rules(role)] if {
-	count(own_rules(role)) > 0
+rule_entries(role) := [{"rule": r, "source": role} | some r in rules] if {
+	rules := own_rules(role)
+	count(rules) > 0
 } else := [{"rule": r, "source": src} |
 	some src in aggregated_sources(role)
 	some r in own_rules(src)

@@ -10,7 +10,7 @@ deny contains {
 	"fixPaths": [{"path": fix.path, "value": "--insecure-port=0"} | some fix in [flag]; fix.whole],
 } if {
 	some c in apiserver_containers
-	some flag in flags(c)
+	some flag in container_flags[c.path]
 	flag.name in port_flags
 	flag.value != "0"
 }
@@ -22,9 +22,9 @@ deny contains {
 	"failedPaths": flag.paths,
 } if {
 	some c in apiserver_containers
-	some flag in flags(c)
+	some flag in container_flags[c.path]
 	flag.name in bind_flags
-	not port_disabled(c)
+	not port_disabled[c.path]
 }
 
 # The deprecated aliases --port and --address set the same insecure listener.
@@ -32,14 +32,29 @@ port_flags := {"--insecure-port", "--port"}
 
 bind_flags := {"--insecure-bind-address", "--address"}
 
-port_disabled(c) if {
-	some flag in flags(c)
+# port_disabled holds the paths of the API server containers that set the
+# insecure port to 0.
+port_disabled contains c.path if {
+	some c in apiserver_containers
+	some flag in container_flags[c.path]
 	flag.name in port_flags
 	flag.value == "0"
 }
 
+# container_flags holds the flags of each API server container, by path,
+# worked out once per evaluation.
+container_flags[c.path] := flags(c) if {
+	some c in apiserver_containers
+}
+
+# A container runs the API server only if some word of its command or args
+# names it: the cheap substring test comes first, so that other containers
+# are never split into words.
 apiserver_containers contains c if {
 	some c in k8s.containers
+	some field in ["command", "args"]
+	some e in c.container[field]
+	contains(e, "kube-apiserver")
 	some tok in tokens(c.container)
 	runs_apiserver(tok.text)
 }

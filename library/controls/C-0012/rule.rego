@@ -21,6 +21,7 @@ deny contains {
 	some c in k8s.containers
 	some i, env in c.container.env
 	may_hold_credential(env.value)
+	regex.match(any_shape_pattern, env.value)
 	not sensitive_name(env.name)
 	some shape in credential_shapes(env.value)
 }
@@ -45,15 +46,36 @@ deny contains {
 	input.kind == "ConfigMap"
 	some key, value in input.data
 	may_hold_credential(value)
+	regex.match(any_shape_pattern, value)
 	not sensitive_name(key)
 	some shape in credential_shapes(value)
 }
 
-sensitive_name(name) if {
+# sensitive_name is true when the name contains one of sensitiveKeyNames,
+# ignoring case: one regular expression, built once per evaluation from the
+# names lowercased, trimmed and quoted, matched against the name lowercased.
+sensitive_name(name) if regex.match(sensitive_pattern, lower(name))
+
+# Fast path: when every name is a plain word (letters, digits, "_", "-"), as
+# the defaults are, the names need neither trimming nor quoting, and the
+# pattern is their list joined with "|".
+sensitive_pattern := replace(joined, "\u0000", "|") if {
+	names := data.inputs.sensitiveKeyNames
+	joined := lower(concat("\u0000", names))
+	regex.match(`^[a-z0-9_-]+(\x00[a-z0-9_-]+)*$`, joined)
+	count(split(joined, "\u0000")) == count(names)
+} else := concat("|", [quoted |
+	some needle in sensitive_needles
+	quoted := regex.replace(needle, `[\\.+*?()|\[\]{}^$]`, `\$0`)
+]) if {
+	# Undefined when no name is configured, so that nothing is sensitive.
+	count(sensitive_needles) > 0
+}
+
+sensitive_needles := {needle |
 	some s in data.inputs.sensitiveKeyNames
 	needle := lower(trim_space(s))
 	needle != ""
-	contains(lower(name), needle)
 }
 
 # may_hold_credential is false for values that cannot be a credential.
@@ -61,14 +83,24 @@ may_hold_credential(value) if {
 	is_string(value)
 	trim_space(value) != ""
 	not lower(value) in {"true", "false"}
-	not regex.match(`^\$\([A-Za-z_][A-Za-z0-9_.-]*\)$`, value)
+	not variable_reference(value)
 	not value in data.inputs.sensitiveValuesAllowed
+}
+
+# A $(VAR) reference to another env var, expanded by the kubelet.
+variable_reference(value) if {
+	startswith(value, "$(")
+	regex.match(`^\$\([A-Za-z_][A-Za-z0-9_.-]*\)$`, value)
 }
 
 credential_shapes(value) := {shape |
 	some shape, pattern in shape_patterns
 	regex.match(pattern, value)
 }
+
+# any_shape_pattern matches a value that has at least one of the shapes, so
+# that most values are ruled out with one match.
+any_shape_pattern := concat("|", [concat("", ["(?:", pattern, ")"]) | some pattern in shape_patterns])
 
 shape_patterns := {
 	"a PEM private key": `-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`,

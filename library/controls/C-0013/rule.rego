@@ -3,60 +3,57 @@ package kubescape.controls.c0013
 import data.kubescape.lib.k8s
 import data.kubescape.lib.pods
 
-# A UID set to a positive number is enough: the container cannot be root.
-non_root_uid(c) if {
-	uid := pods.setting(c, "runAsUser").value
+# The UID in force decides when it is a number: 0 is root, above 0 is not.
+uid_decided(c) if {
+	uid := pods.in_force(c, "runAsUser")[0]
 	is_number(uid)
-	uid > 0
-}
-
-root_uid(c) := s if {
-	s := pods.setting(c, "runAsUser")
-	s.value == 0
+	uid >= 0
 }
 
 deny contains {
-	"message": sprintf("%s runs as UID 0 (root)", [pods.describe(c)]),
-	"failedPaths": [s.path],
+	"message": sprintf("%s %q of %s %s runs as UID 0 (root)", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"failedPaths": [path],
 	"fixPaths": [
-		{"path": s.path, "value": "1000"},
-		{"path": sprintf("%s.securityContext.runAsNonRoot", [c.path]), "value": "true"},
+		{"path": path, "value": "1000"},
+		{"path": concat("", [c.path, ".securityContext.runAsNonRoot"]), "value": "true"},
 	],
 } if {
 	some c in k8s.containers
-	s := root_uid(c)
+	s := pods.in_force(c, "runAsUser")
+	s[0] == 0
+	path := pods.setting_path(c, s[1], "runAsUser")
 }
 
-# runAsNonRoot explicitly false, and no non-root UID.
-deny contains {
-	"message": sprintf("%s may run as root: runAsNonRoot is false and no non-zero runAsUser is set", [pods.describe(c)]),
-	"failedPaths": [s.path],
-	"fixPaths": [{"path": s.path, "value": "true"}],
-} if {
+deny contains f if {
 	some c in k8s.containers
-	not non_root_uid(c)
-	not root_uid(c)
-	s := pods.setting(c, "runAsNonRoot")
-	s.value != true
+	not uid_decided(c)
+	f := non_root_finding(c)
 }
 
-# Neither runAsNonRoot nor a non-root UID: the image decides.
-deny contains {
-	"message": sprintf("%s may run as root: neither runAsNonRoot nor a non-zero runAsUser is set", [pods.describe(c)]),
-	"fixPaths": [{"path": sprintf("%s.securityContext.runAsNonRoot", [c.path]), "value": "true"}],
+# runAsNonRoot explicitly false (or not true), and no UID that decides.
+non_root_finding(c) := {
+	"message": sprintf("%s %q of %s %s may run as root: runAsNonRoot is false and no non-zero runAsUser is set", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"failedPaths": [path],
+	"fixPaths": [{"path": path, "value": "true"}],
 } if {
-	some c in k8s.containers
-	not non_root_uid(c)
-	not root_uid(c)
-	not pods.setting(c, "runAsNonRoot")
+	s := pods.in_force(c, "runAsNonRoot")
+	s[0] != true
+	path := pods.setting_path(c, s[1], "runAsNonRoot")
+} else := {
+	# Neither runAsNonRoot nor a non-root UID: the image decides.
+	"message": sprintf("%s %q of %s %s may run as root: neither runAsNonRoot nor a non-zero runAsUser is set", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"fixPaths": [{"path": concat("", [c.path, ".securityContext.runAsNonRoot"]), "value": "true"}],
+} if {
+	not pods.in_force(c, "runAsNonRoot")
 }
 
 deny contains {
-	"message": sprintf("%s runs with GID 0 (root group)", [pods.describe(c)]),
-	"failedPaths": [s.path],
-	"fixPaths": [{"path": s.path, "value": "1000"}],
+	"message": sprintf("%s %q of %s %s runs with GID 0 (root group)", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"failedPaths": [path],
+	"fixPaths": [{"path": path, "value": "1000"}],
 } if {
 	some c in k8s.containers
-	s := pods.setting(c, "runAsGroup")
-	s.value == 0
+	s := pods.in_force(c, "runAsGroup")
+	s[0] == 0
+	path := pods.setting_path(c, s[1], "runAsGroup")
 }

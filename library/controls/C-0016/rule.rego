@@ -3,45 +3,47 @@ package kubescape.controls.c0016
 import data.kubescape.lib.k8s
 import data.kubescape.lib.pods
 
+# Messages name the container as pods.describe does, in one sprintf.
+
 deny contains {
-	"message": sprintf("%s allows privilege escalation: allowPrivilegeEscalation is true", [pods.describe(c)]),
+	"message": sprintf("%s %q of %s %s allows privilege escalation: allowPrivilegeEscalation is true", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
 	"failedPaths": [path],
 	"fixPaths": [{"path": path, "value": "false"}],
 } if {
-	not pods.windows
 	some c in k8s.containers
 	c.container.securityContext.allowPrivilegeEscalation == true
-	path := sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path])
+	not pods.windows
+	path := concat("", [c.path, ".securityContext.allowPrivilegeEscalation"])
 }
 
 deny contains {
-	"message": sprintf("%s allows privilege escalation: allowPrivilegeEscalation is not set to false", [pods.describe(c)]),
-	"fixPaths": [{"path": sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path]), "value": "false"}],
+	"message": sprintf("%s %q of %s %s allows privilege escalation: allowPrivilegeEscalation is not set to false", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"fixPaths": [{"path": concat("", [c.path, ".securityContext.allowPrivilegeEscalation"]), "value": "false"}],
 } if {
-	not pods.windows
 	some c in k8s.containers
 	not has_escalation_field(c.container)
+	not pods.windows
 }
 
 deny contains {
-	"message": sprintf("%s runs privileged, which always allows privilege escalation", [pods.describe(c)]),
+	"message": sprintf("%s %q of %s %s runs privileged, which always allows privilege escalation", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
 	"failedPaths": [path],
 	"fixPaths": [{"path": path, "value": "false"}],
 } if {
-	not pods.windows
 	some c in k8s.containers
 	c.container.securityContext.privileged == true
-	path := sprintf("%s.securityContext.privileged", [c.path])
+	not pods.windows
+	path := concat("", [c.path, ".securityContext.privileged"])
 }
 
 deny contains {
-	"message": sprintf("%s adds the SYS_ADMIN capability, which always allows privilege escalation", [pods.describe(c)]),
-	"failedPaths": [sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i])],
+	"message": sprintf("%s %q of %s %s adds the SYS_ADMIN capability, which always allows privilege escalation", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
+	"failedPaths": [concat("", [c.path, ".securityContext.capabilities.add[", format_int(i, 10), "]"])],
 } if {
-	not pods.windows
 	some c in k8s.containers
 	some i, cap in c.container.securityContext.capabilities.add
 	upper(cap) in {"SYS_ADMIN", "CAP_SYS_ADMIN"}
+	not pods.windows
 }
 
 has_escalation_field(container) if {

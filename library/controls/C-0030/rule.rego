@@ -4,14 +4,14 @@ import data.kubescape.lib.k8s
 
 deny contains {
 	"message": sprintf("%s %s: no NetworkPolicy in namespace %s selects %s for %s, so %s", [
-		input.kind, input.metadata.name, k8s.namespace(input), pods, lower(direction), consequence[direction],
+		input.kind, input.metadata.name, namespace, pods, lowercase[direction], consequence[direction],
 	]),
 	"reviewPaths": review_paths,
 	"related": [k8s.ref(p) | some p in selecting],
 } if {
 	k8s.is_workload
 	some direction in directions
-	not some_policy_covers(direction)
+	not direction in covered
 }
 
 deny contains {
@@ -22,13 +22,16 @@ deny contains {
 	"related": [k8s.ref(p)],
 } if {
 	k8s.is_workload
-	some direction in directions
-	some p in selecting
-	direction in policy_types(p)
-	allows_all(p, direction)
+	count(selecting) > 0
+	some [direction, i] in allowing_all
+	p := selecting[i]
 }
 
 directions := ["Ingress", "Egress"]
+
+lowercase := {"Ingress": "ingress", "Egress": "egress"}
+
+namespace := k8s.namespace(input)
 
 consequence := {
 	"Ingress": "every pod in the cluster can connect in",
@@ -47,24 +50,59 @@ rule_fields := {
 labels := object.get(k8s.pod_metadata, "labels", {})
 
 # review_paths points at the pod labels that policies select on.
-review_paths := [sprintf("%s.labels", [metadata_path])] if {
+review_paths := [concat(".", [metadata_path, "labels"])] if {
 	count(labels) > 0
 } else := []
 
+metadata_paths := {
+	"Deployment": "spec.template.metadata",
+	"ReplicaSet": "spec.template.metadata",
+	"StatefulSet": "spec.template.metadata",
+	"DaemonSet": "spec.template.metadata",
+	"Job": "spec.template.metadata",
+	"ReplicationController": "spec.template.metadata",
+	"CronJob": "spec.jobTemplate.spec.template.metadata",
+}
+
 metadata_path := "metadata" if {
 	input.kind == "Pod"
+} else := path if {
+	path := metadata_paths[input.kind]
 } else := concat(".", array.concat(array.slice(path, 0, count(path) - 1), ["metadata"])) if {
 	path := k8s.pod_spec_paths[input.kind]
 }
 
 # selecting holds the NetworkPolicies of the namespace that select the pods.
+# Most policies of a namespace are for other pods: when the labels are an
+# object, object.subset (one builtin call, no function call) first rejects a
+# policy whose matchLabels are not a subset of them, which k8s.selects would
+# reject too; k8s.selects decides for the rest.
 selecting := [p |
+	some p in k8s.namespaced("NetworkPolicy")
+	object.subset(labels, object.get(p, ["spec", "podSelector", "matchLabels"], {}))
+	k8s.selects(object.get(p, ["spec", "podSelector"], {}), labels)
+] if {
+	is_object(labels)
+} else := [p |
 	some p in k8s.namespaced("NetworkPolicy")
 	k8s.selects(object.get(p, ["spec", "podSelector"], {}), labels)
 ]
 
-some_policy_covers(direction) if {
+# covered holds the directions that some selecting policy isolates, each
+# policy's worked out once.
+covered := {direction |
 	some p in selecting
+	some direction in policy_types(p)
+}
+
+# allowing_all holds [direction, i] for each selecting policy i that isolates
+# the direction and has a rule for it with neither peers nor ports.
+allowing_all contains [direction, i] if {
+	some i, p in selecting
+	some direction, fields in rule_fields
+	some rule in p.spec[fields.rules]
+	count(object.get(rule, fields.peers, [])) == 0
+	count(object.get(rule, "ports", [])) == 0
 	direction in policy_types(p)
 }
 
@@ -75,11 +113,3 @@ policy_types(p) := {t | some t in p.spec.policyTypes} if {
 } else := {"Ingress", "Egress"} if {
 	count(object.get(p, ["spec", "egress"], [])) > 0
 } else := {"Ingress"}
-
-# allows_all is true when a policy has a rule for the direction with neither
-# peers nor ports: it matches all traffic.
-allows_all(p, direction) if {
-	some rule in object.get(p, ["spec", rule_fields[direction].rules], [])
-	count(object.get(rule, rule_fields[direction].peers, [])) == 0
-	count(object.get(rule, "ports", [])) == 0
-}

@@ -9,7 +9,7 @@ deny contains {
 	"failedPaths": [path],
 	"fixPaths": [{"path": path, "value": "false"}],
 } if {
-	some field, _ in namespaces
+	some field in ["hostPID", "hostIPC"]
 	k8s.pod_spec[field] == true
-	path := sprintf("%s.%s", [k8s.pod_path, field])
+	path := concat("", [k8s.pod_path, ".", field])
 }

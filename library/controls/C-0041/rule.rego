@@ -8,5 +8,5 @@ deny contains {
 	"fixPaths": [{"path": path, "value": "false"}],
 } if {
 	k8s.pod_spec.hostNetwork == true
-	path := sprintf("%s.hostNetwork", [k8s.pod_path])
+	path := concat("", [k8s.pod_path, ".hostNetwork"])
 }

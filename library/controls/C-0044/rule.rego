@@ -1,11 +1,10 @@
 package kubescape.controls.c0044
 
 import data.kubescape.lib.k8s
-import data.kubescape.lib.pods
 
 deny contains {
-	"message": sprintf("%s publishes port %v on the node with hostPort %v", [pods.describe(c), object.get(port, "containerPort", "?"), port.hostPort]),
-	"failedPaths": [sprintf("%s.ports[%d].hostPort", [c.path, j])],
+	"message": sprintf("%s %q of %s %s publishes port %v on the node with hostPort %v", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name, object.get(port, "containerPort", "?"), port.hostPort]),
+	"failedPaths": [concat("", [c.path, ".ports[", format_int(j, 10), "].hostPort"])],
 } if {
 	some c in k8s.containers
 	some j, port in c.container.ports

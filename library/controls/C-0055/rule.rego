@@ -27,6 +27,9 @@ selinux(c) := {"value": object.get(s.value, "type", ""), "path": sprintf("%s.typ
 	s := pods.setting(c, "seLinuxOptions")
 }
 
+# The cheapest check first: dropped capabilities need no setting in force.
+hardened(c) if count(c.container.securityContext.capabilities.drop) > 0
+
 hardened(c) if lower(seccomp(c).value) != "unconfined"
 
 hardened(c) if lower(apparmor(c).value) != "unconfined"
@@ -37,7 +40,6 @@ hardened(c) if {
 	not s.value in unconfined_selinux_types
 }
 
-hardened(c) if count(c.container.securityContext.capabilities.drop) > 0
 
 # unconfined(c) lists the explicit Unconfined settings in force for a container.
 unconfined(c) := array.concat(
@@ -61,14 +63,14 @@ unconfined_selinux(c) := s.path if {
 }
 
 deny contains {
-	"message": sprintf("%s has no seccomp, AppArmor or SELinux confinement and drops no capabilities", [pods.describe(c)]),
+	"message": sprintf("%s %q of %s %s has no seccomp, AppArmor or SELinux confinement and drops no capabilities", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
 	"failedPaths": unconfined(c),
 	"fixPaths": [
 		{"path": sprintf("%s.securityContext.seccompProfile.type", [c.path]), "value": "RuntimeDefault"},
 		{"path": sprintf("%s.securityContext.capabilities.drop[0]", [c.path]), "value": "ALL"},
 	],
 } if {
-	not pods.windows
 	some c in k8s.containers
 	not hardened(c)
+	not pods.windows
 }

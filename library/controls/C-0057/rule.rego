@@ -4,16 +4,17 @@ import data.kubescape.lib.k8s
 
 deny contains {
 	"message": sprintf("%s %q of %s %s runs privileged", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"failedPaths": [sprintf("%s.securityContext.privileged", [c.path])],
-	"fixPaths": [{"path": sprintf("%s.securityContext.privileged", [c.path]), "value": "false"}],
+	"failedPaths": [path],
+	"fixPaths": [{"path": path, "value": "false"}],
 } if {
 	some c in k8s.containers
 	c.container.securityContext.privileged == true
+	path := concat("", [c.path, ".securityContext.privileged"])
 }
 
 deny contains {
 	"message": sprintf("%s %q of %s %s adds the SYS_ADMIN capability", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"failedPaths": [sprintf("%s.securityContext.capabilities.add[%d]", [c.path, i])],
+	"failedPaths": [concat("", [c.path, ".securityContext.capabilities.add[", format_int(i, 10), "]"])],
 } if {
 	some c in k8s.containers
 	some i, cap in c.container.securityContext.capabilities.add

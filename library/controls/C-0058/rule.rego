@@ -10,7 +10,7 @@ deny contains {
 	some c in k8s.containers
 	some i, mount in c.container.volumeMounts
 	some field in ["subPath", "subPathExpr"]
-	object.get(mount, field, "") != ""
+	mount[field] != ""
 	not kubelet_written(mount.name)
 }
 

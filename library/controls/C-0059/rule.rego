@@ -19,12 +19,12 @@ ingress_nginx_configmap if input.metadata.labels["app.kubernetes.io/name"] == "i
 
 deny contains {
 	"message": sprintf("%s %q of Deployment %s runs ingress-nginx controller %s, older than v1.0.5, which is vulnerable to CVE-2021-25742 (snippet annotations can read the controller's service account token)", [k8s.container_label[c.kind], c.container.name, input.metadata.name, ref.tag]),
-	"failedPaths": [sprintf("%s.image", [c.path])],
+	"failedPaths": [concat("", [c.path, ".image"])],
 } if {
 	input.kind == "Deployment"
 	some c in k8s.containers
+	images.ingress_nginx[c.path]
 	ref := images.parse(c.container.image)
-	images.is_ingress_nginx(ref)
 	v := images.version(ref.tag)
 	images.older(v, [1, 0, 5])
 }

@@ -1,6 +1,6 @@
 package kubescape.controls.c0074
 
-import data.kubescape.lib.pods
+import data.kubescape.lib.k8s
 
 # normalize drops trailing slashes, keeping "/" for the root.
 normalize(p) := "/" if trim_right(p, "/") == ""
@@ -17,31 +17,34 @@ aliases(s) := {s} if {
 	not startswith(s, "/run/")
 }
 
-# exposes(dir, socket) is true when the host path is the socket or a directory above it.
-exposes("/", _)
-
-exposes(host, socket) if {
-	some s in aliases(normalize(socket))
-	host == s
+# socket_forms pairs every configured socket with each form of its path,
+# computed once per evaluation rather than per volume.
+socket_forms contains [socket, form] if {
+	some socket in data.inputs.containerRuntimeSockets
+	some form in aliases(normalize(socket))
 }
 
-exposes(host, socket) if {
-	some s in aliases(normalize(socket))
-	startswith(s, concat("", [host, "/"]))
-}
+# exposed(host) holds the sockets that a host path is, or is a directory above.
+exposed("/") := {socket | some socket in data.inputs.containerRuntimeSockets}
+
+exposed(host) := {socket |
+	some [socket, form] in socket_forms
+	exposes(host, form)
+} if host != "/"
+
+exposes(host, form) if host == form
+
+exposes(host, form) if startswith(form, concat("", [host, "/"]))
 
 deny contains {
 	"message": sprintf("%s %s mounts hostPath volume %q at node path %s, which exposes the container runtime socket %s", [
-		input.kind, input.metadata.name, hv.volume.name, hv.volume.hostPath.path,
+		input.kind, input.metadata.name, v.name, v.hostPath.path,
 		concat(", ", sort(sockets)),
 	]),
-	"failedPaths": [sprintf("%s.hostPath.path", [hv.path])],
+	"failedPaths": [concat("", [k8s.pod_path, ".volumes[", format_int(i, 10), "].hostPath.path"])],
 } if {
-	some hv in pods.host_path_volumes
-	host := normalize(hv.volume.hostPath.path)
-	sockets := {socket |
-		some socket in data.inputs.containerRuntimeSockets
-		exposes(host, socket)
-	}
+	some i, v in k8s.pod_spec.volumes
+	v.hostPath
+	sockets := exposed(normalize(v.hostPath.path))
 	count(sockets) > 0
 }

@@ -3,29 +3,29 @@ package kubescape.controls.c0268
 import data.kubescape.lib.k8s
 
 # Ephemeral containers cannot set resources, so only init and regular containers are checked.
-checked(c) if c.kind in {"containers", "initContainers"}
+checked_kinds := {"containers", "initContainers"}
 
 # A limit without a request is copied into the request by the API server.
 deny contains {
 	"message": sprintf("%s %q of %s %s sets no CPU request", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"fixPaths": [{"path": sprintf("%s.resources.requests.cpu", [c.path]), "value": "YOUR_VALUE"}],
+	"fixPaths": [{"path": concat("", [c.path, ".resources.requests.cpu"]), "value": "YOUR_VALUE"}],
 } if {
 	some c in k8s.containers
-	checked(c)
-	not pod_level
 	object.get(c.container, ["resources", "requests", "cpu"], "") == ""
+	c.kind in checked_kinds
+	not pod_level
 	not is_set(c.container, "limits")
 }
 
 deny contains {
 	"message": sprintf("%s %q of %s %s sets a CPU request of zero", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"failedPaths": [sprintf("%s.resources.requests.cpu", [c.path])],
-	"fixPaths": [{"path": sprintf("%s.resources.requests.cpu", [c.path]), "value": "YOUR_VALUE"}],
+	"failedPaths": [concat("", [c.path, ".resources.requests.cpu"])],
+	"fixPaths": [{"path": concat("", [c.path, ".resources.requests.cpu"]), "value": "YOUR_VALUE"}],
 } if {
 	some c in k8s.containers
-	checked(c)
-	not pod_level
 	zero(c.container.resources.requests.cpu)
+	c.kind in checked_kinds
+	not pod_level
 }
 
 # Pod-level resources (spec.resources) bound every container of the pod together.

@@ -3,29 +3,29 @@ package kubescape.controls.c0269
 import data.kubescape.lib.k8s
 
 # Ephemeral containers cannot set resources, so only init and regular containers are checked.
-checked(c) if c.kind in {"containers", "initContainers"}
+checked_kinds := {"containers", "initContainers"}
 
 # A limit without a request is copied into the request by the API server.
 deny contains {
 	"message": sprintf("%s %q of %s %s sets no memory request", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"fixPaths": [{"path": sprintf("%s.resources.requests.memory", [c.path]), "value": "YOUR_VALUE"}],
+	"fixPaths": [{"path": concat("", [c.path, ".resources.requests.memory"]), "value": "YOUR_VALUE"}],
 } if {
 	some c in k8s.containers
-	checked(c)
-	not pod_level
 	object.get(c.container, ["resources", "requests", "memory"], "") == ""
+	c.kind in checked_kinds
+	not pod_level
 	not is_set(c.container, "limits")
 }
 
 deny contains {
 	"message": sprintf("%s %q of %s %s sets a memory request of zero", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"failedPaths": [sprintf("%s.resources.requests.memory", [c.path])],
-	"fixPaths": [{"path": sprintf("%s.resources.requests.memory", [c.path]), "value": "YOUR_VALUE"}],
+	"failedPaths": [concat("", [c.path, ".resources.requests.memory"])],
+	"fixPaths": [{"path": concat("", [c.path, ".resources.requests.memory"]), "value": "YOUR_VALUE"}],
 } if {
 	some c in k8s.containers
-	checked(c)
-	not pod_level
 	zero(c.container.resources.requests.memory)
+	c.kind in checked_kinds
+	not pod_level
 }
 
 # Pod-level resources (spec.resources) bound every container of the pod together.

@@ -3,27 +3,27 @@ package kubescape.controls.c0270
 import data.kubescape.lib.k8s
 
 # Ephemeral containers cannot set resources, so only init and regular containers are checked.
-checked(c) if c.kind in {"containers", "initContainers"}
+checked_kinds := {"containers", "initContainers"}
 
 deny contains {
 	"message": sprintf("%s %q of %s %s sets no CPU limit", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"fixPaths": [{"path": sprintf("%s.resources.limits.cpu", [c.path]), "value": "YOUR_VALUE"}],
+	"fixPaths": [{"path": concat("", [c.path, ".resources.limits.cpu"]), "value": "YOUR_VALUE"}],
 } if {
 	some c in k8s.containers
-	checked(c)
-	not pod_level
 	object.get(c.container, ["resources", "limits", "cpu"], "") == ""
+	c.kind in checked_kinds
+	not pod_level
 }
 
 deny contains {
 	"message": sprintf("%s %q of %s %s sets a CPU limit of zero", [k8s.container_label[c.kind], c.container.name, input.kind, input.metadata.name]),
-	"failedPaths": [sprintf("%s.resources.limits.cpu", [c.path])],
-	"fixPaths": [{"path": sprintf("%s.resources.limits.cpu", [c.path]), "value": "YOUR_VALUE"}],
+	"failedPaths": [concat("", [c.path, ".resources.limits.cpu"])],
+	"fixPaths": [{"path": concat("", [c.path, ".resources.limits.cpu"]), "value": "YOUR_VALUE"}],
 } if {
 	some c in k8s.containers
-	checked(c)
-	not pod_level
 	zero(c.container.resources.limits.cpu)
+	c.kind in checked_kinds
+	not pod_level
 }
 
 # Pod-level resources (spec.resources) bound every container of the pod together.

@@ -121,6 +121,8 @@ type builder struct {
 	report *result.Report
 	// controls is read-only while objects are evaluated; counts are added in finish.
 	controls map[string]*result.ControlSummary
+	// strings interns the paths and values of findings.
+	strings sync.Map
 }
 
 func (b *builder) start(eng *engine.Engine) {
@@ -157,7 +159,17 @@ func (b *builder) start(eng *engine.Engine) {
 // resource turns the verdicts on one object into its results; false when
 // no control that ran evaluates the object. Safe for concurrent use.
 func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (result.Resource, bool) {
-	res := result.Resource{Ref: obj.Ref(), Origin: obj.Origin, Passed: []string{}, Results: []result.ControlResult{}}
+	failed := 0
+	for _, v := range verdicts {
+		if v.Err != nil || v.Failed() {
+			failed++
+		}
+	}
+	res := result.Resource{
+		Ref: obj.Ref(), Origin: obj.Origin,
+		Passed:  make([]string, 0, len(verdicts)-failed),
+		Results: make([]result.ControlResult, 0, failed),
+	}
 	annotations := obj.Annotations()
 	var labels map[string]string
 	evaluated := false
@@ -178,9 +190,9 @@ func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (res
 			res.Passed = append(res.Passed, cs.ID)
 			continue
 		}
-		cr := result.ControlResult{ControlID: cs.ID, Status: result.StatusFailed}
-		for _, f := range v.Findings {
-			cr.Findings = append(cr.Findings, b.finding(obj, f))
+		cr := result.ControlResult{ControlID: cs.ID, Status: result.StatusFailed, Findings: make([]result.Finding, len(v.Findings))}
+		for i, f := range v.Findings {
+			cr.Findings[i] = b.finding(obj, f)
 		}
 		ex, ok := exception.FromAnnotations(annotations, cs.ID)
 		if !ok {
@@ -199,24 +211,44 @@ func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (res
 	return res, evaluated
 }
 
+// finding locates a rule's finding in the source. Slices are sized exactly
+// and paths interned: a large scan holds hundreds of thousands of them.
 func (b *builder) finding(obj *resource.Object, f engine.Finding) result.Finding {
 	out := result.Finding{Message: f.Message, Related: f.Related}
-	for _, p := range f.FailedPaths {
-		out.FailedPaths = append(out.FailedPaths, locate(obj, p))
+	if len(f.FailedPaths) > 0 {
+		out.FailedPaths = make([]result.Location, len(f.FailedPaths))
+		for i, p := range f.FailedPaths {
+			out.FailedPaths[i] = b.locate(obj, p)
+		}
 	}
-	for _, p := range f.ReviewPaths {
-		out.ReviewPaths = append(out.ReviewPaths, locate(obj, p))
+	if len(f.ReviewPaths) > 0 {
+		out.ReviewPaths = make([]result.Location, len(f.ReviewPaths))
+		for i, p := range f.ReviewPaths {
+			out.ReviewPaths[i] = b.locate(obj, p)
+		}
 	}
-	for _, fx := range f.FixPaths {
-		out.FixPaths = append(out.FixPaths, result.Fix{Location: locate(obj, fx.Path), Value: fx.Value})
+	if len(f.FixPaths) > 0 {
+		out.FixPaths = make([]result.Fix, len(f.FixPaths))
+		for i, fx := range f.FixPaths {
+			out.FixPaths[i] = result.Fix{Location: b.locate(obj, fx.Path), Value: b.intern(fx.Value)}
+		}
 	}
 	return out
 }
 
+// intern returns one shared copy of a string that many findings repeat.
+func (b *builder) intern(s string) string {
+	if v, ok := b.strings.Load(s); ok {
+		return v.(string)
+	}
+	v, _ := b.strings.LoadOrStore(s, s)
+	return v.(string)
+}
+
 // locate finds a path in the source; a field that does not exist (a fix that
 // adds it) is placed at its nearest existing ancestor.
-func locate(obj *resource.Object, path string) result.Location {
-	loc := result.Location{Path: path}
+func (b *builder) locate(obj *resource.Object, path string) result.Location {
+	loc := result.Location{Path: b.intern(path)}
 	for p := path; p != ""; p = parent(p) {
 		if pos, ok := obj.Locate(p); ok {
 			loc.Line, loc.Column = pos.Line, pos.Column

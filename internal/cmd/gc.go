@@ -15,6 +15,6 @@ func tuneGC() {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(300 << 20)
+		debug.SetMemoryLimit(330 << 20)
 	}
 }

@@ -121,6 +121,16 @@ func (o *Object) Compact() error {
 	return nil
 }
 
+// Release drops the content, keeping the identity, origin and locator: for
+// a scan that has evaluated the object and needs only to report on it.
+// Decoded returns nil afterwards.
+func (o *Object) Release() {
+	if o.meta == nil {
+		o.meta = &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations()}
+	}
+	o.Content, o.raw = nil, nil
+}
+
 // Decoded returns the content: Content itself, or a fresh decoding of a
 // compacted object (numbers as int64 when integral, float64 otherwise).
 func (o *Object) Decoded() (map[string]any, error) {

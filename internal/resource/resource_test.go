@@ -34,3 +34,11 @@ func TestCompact(t *testing.T) {
 		t.Error("Decoded of an object that was not compacted")
 	}
 }
+
+func TestRelease(t *testing.T) {
+	o := &Object{Content: map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "labels": map[string]any{"a": "b"}}}}
+	o.Release()
+	if m, _ := o.Decoded(); m != nil || o.Ref().Name != "p" || o.Labels()["a"] != "b" {
+		t.Errorf("after Release: content %v, ref %v, labels %v", m, o.Ref(), o.Labels())
+	}
+}

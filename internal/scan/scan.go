@@ -50,7 +50,8 @@ type Options struct {
 	Progress func()
 }
 
-// Run evaluates the objects and builds the report. Objects are turned into
+// Run evaluates the objects and builds the report, releasing the content of
+// each object once it is evaluated (Object.Release). Objects are turned into
 // results as soon as they are evaluated, on the engine's workers, so that no
 // intermediate verdicts pile up; secret values are gathered from the same
 // decoded content and masked in the whole report at the end.
@@ -75,6 +76,8 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 		mu.Lock()
 		collector.Add(ptrs[i].Ref().Kind, content)
 		mu.Unlock()
+		// The report needs only the object's identity and source from here on.
+		ptrs[i].Release()
 		if opts.Progress != nil {
 			opts.Progress()
 		}

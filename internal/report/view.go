@@ -104,15 +104,8 @@ func fileLine(o resource.Origin, line int) string {
 // findingLine is the first known line of a finding's failed paths, else of
 // its fix paths, else the resource's origin line.
 func findingLine(res *result.Resource, f result.Finding) int {
-	for _, p := range f.FailedPaths {
-		if p.Line > 0 {
-			return p.Line
-		}
-	}
-	for _, p := range f.FixPaths {
-		if p.Line > 0 {
-			return p.Line
-		}
+	if line := f.Line(); line > 0 {
+		return line
 	}
 	return res.Origin.Line
 }

@@ -215,18 +215,27 @@ type ExceptionRef struct {
 	Source string `json:"source,omitempty"`
 }
 
-// PrimaryLine returns the first known line of a result's failed paths, or 0.
+// Line returns the first known line of the finding's failed paths, else of
+// its fix paths, or 0.
+func (f Finding) Line() int {
+	for _, p := range f.FailedPaths {
+		if p.Line > 0 {
+			return p.Line
+		}
+	}
+	for _, p := range f.FixPaths {
+		if p.Line > 0 {
+			return p.Line
+		}
+	}
+	return 0
+}
+
+// PrimaryLine returns the first known line of a result's findings, or 0.
 func (r ControlResult) PrimaryLine() int {
 	for _, f := range r.Findings {
-		for _, p := range f.FailedPaths {
-			if p.Line > 0 {
-				return p.Line
-			}
-		}
-		for _, p := range f.FixPaths {
-			if p.Line > 0 {
-				return p.Line
-			}
+		if line := f.Line(); line > 0 {
+			return line
 		}
 	}
 	return 0

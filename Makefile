@@ -12,7 +12,7 @@ FUZZTIME ?= 60s
 
 .PHONY: help
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
 build: ## Build the plugin into bin/kubectl-kubescape
@@ -28,10 +28,6 @@ demo: build ## Build the plugin and scan the bundled example (examples/shop)
 test: ## Run every test (unit, library fixtures, CLI, report formats in headless Chromium)
 	hack/test-deps.sh
 	$(GO) test -count=1 ./...
-
-.PHONY: test-e2e
-test-e2e: build ## Run the end-to-end tests of the built plugin
-	$(GO) test -count=1 -run 'E2E' ./...
 
 .PHONY: fuzz
 fuzz: ## Fuzz the manifest parser for FUZZTIME (default 60s)

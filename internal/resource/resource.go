@@ -121,14 +121,18 @@ func (o *Object) Compact() error {
 	return nil
 }
 
-// Release drops the content, keeping the identity, origin and locator: for
-// a scan that has evaluated the object and needs only to report on it.
-// Decoded returns nil afterwards.
+// Release drops the content, keeping the identity, origin and locator (and
+// lets a locator that implements Release drop what it holds to answer fast):
+// for a scan that has evaluated and located the object and needs only to
+// report on it. Decoded returns nil afterwards.
 func (o *Object) Release() {
 	if o.meta == nil {
 		o.meta = &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations()}
 	}
 	o.Content, o.raw = nil, nil
+	if r, ok := o.Locator.(interface{ Release() }); ok {
+		r.Release()
+	}
 }
 
 // Decoded returns the content: Content itself, or a fresh decoding of a

@@ -2,6 +2,7 @@ package source
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"unicode/utf8"
 
@@ -9,7 +10,9 @@ import (
 )
 
 // FuzzParse feeds arbitrary bytes to the document parser and the locator:
-// nothing may panic, every object must be JSON-compatible and locate its kind.
+// nothing may panic, every object must be JSON-compatible and locate its
+// kind, and the position index must agree with a parse of the document on
+// every field.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"), "metadata.name")
 	f.Add([]byte("---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod}\n"), "items[0]")
@@ -27,7 +30,17 @@ func FuzzParse(f *testing.F) {
 			if _, ok := o.Locate("kind"); !ok {
 				t.Fatalf("kind of %v not located", o.Origin)
 			}
-			o.Locate(path)
+			paths := append(fieldPaths("", o.Content, 200), path)
+			fromIndex := make([]resource.Position, len(paths))
+			for i, p := range paths {
+				fromIndex[i], _ = o.Locate(p)
+			}
+			o.Locator.(*locator).Release()
+			for i, p := range paths {
+				if got, _ := o.Locate(p); got != fromIndex[i] {
+					t.Fatalf("Locate(%q): index %v, parse %v", p, fromIndex[i], got)
+				}
+			}
 		}
 		for _, p := range out.problems {
 			if p.Line < 0 || !utf8.ValidString(p.Source) {
@@ -35,4 +48,34 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fieldPaths lists up to limit paths of the fields of v, in the locator's syntax.
+func fieldPaths(prefix string, v any, limit int) []string {
+	var out []string
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, c := range x {
+				if len(out) >= limit {
+					return
+				}
+				p := prefix + "[" + strconv.Quote(k) + "]"
+				out = append(out, p)
+				walk(p, c)
+			}
+		case []any:
+			for i, c := range x {
+				if len(out) >= limit {
+					return
+				}
+				p := prefix + "[" + strconv.Itoa(i) + "]"
+				out = append(out, p)
+				walk(p, c)
+			}
+		}
+	}
+	walk(prefix, v)
+	return out
 }

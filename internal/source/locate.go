@@ -121,7 +121,14 @@ type locator struct {
 	doc   *docSource
 	items []int
 	frag  *docSource
+	// index, when set, holds the position of every field, built as the
+	// document was read; until Release, Locate needs no parsing.
+	index atomic.Pointer[posIndex]
 }
+
+// Release drops the index: the object's fields are located by parsing its
+// document again from then on.
+func (l *locator) Release() { l.index.Store(nil) }
 
 var _ resource.Locator = (*locator)(nil)
 
@@ -132,6 +139,9 @@ func (l *locator) Locate(path string) (resource.Position, bool) {
 	segs, ok := parsePath(path)
 	if !ok {
 		return resource.Position{}, false
+	}
+	if idx := l.index.Load(); idx != nil {
+		return idx.locate(segs)
 	}
 	n, lineOffset, ok := l.object()
 	if !ok {

@@ -210,8 +210,16 @@ func emit(in input, doc *docSource, index int, node *yaml.Node, v any, items []i
 			Kind: in.kind, Path: in.path, Document: index,
 			Line: line, Column: node.Column,
 		},
-		Locator: &locator{doc: doc, items: items},
+		Locator: newLocator(doc, items, node, line-node.Line),
 	})
+}
+
+func newLocator(doc *docSource, items []int, node *yaml.Node, offset int) *locator {
+	l := &locator{doc: doc, items: items}
+	if idx, ok := buildIndex(node, offset); ok {
+		l.index.Store(&idx)
+	}
+	return l
 }
 
 func isListKind(kind any) bool {

@@ -213,10 +213,14 @@ func TestLocate(t *testing.T) {
 			if tt.object >= len(res.Objects) {
 				t.Fatalf("only %d objects", len(res.Objects))
 			}
-			// Once with the tree parsed while reading, once parsed again
-			// (for List items, from the item's own region).
-			for _, when := range []string{"fresh", "after GC"} {
-				if when == "after GC" {
+			// From the index built while reading; then, the index released,
+			// with the tree parsed while reading, and parsed again (for List
+			// items, from the item's own region).
+			for _, when := range []string{"index", "fresh", "after GC"} {
+				switch when {
+				case "fresh":
+					res.Objects[tt.object].Locator.(interface{ Release() }).Release()
+				case "after GC":
 					runtime.GC()
 					runtime.GC()
 				}
@@ -652,6 +656,12 @@ func TestLocateAfterCollection(t *testing.T) {
 		t.Errorf("after GC: Locate = %v, %v", pos, ok)
 	}
 	writeFile(t, p, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n")
+	// The index answers as the file was read; once released, the document is
+	// read again and found changed.
+	if pos, ok := res.Objects[0].Locate("metadata.name"); !ok || pos.Line != 4 {
+		t.Errorf("from the index: Locate = %v, %v", pos, ok)
+	}
+	res.Objects[0].Release()
 	runtime.GC()
 	runtime.GC()
 	if pos, ok := res.Objects[0].Locate("metadata.name"); ok {

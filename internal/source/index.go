@@ -26,9 +26,10 @@ const (
 	maxColumn = 1<<12 - 1
 )
 
-// hashKey extends the hash of a path by a key segment.
+// hashKey extends the hash of a path by a key segment. Key and index
+// segments are told apart by the byte that opens them (0 and 1).
 func hashKey(h uint32, key string) uint32 {
-	h = (h ^ 0) * fnvPrime
+	h *= fnvPrime
 	for i := 0; i < len(key); i++ {
 		h = (h ^ uint32(key[i])) * fnvPrime
 	}

@@ -16,9 +16,17 @@ const benchDeployment = `{"apiVersion": "apps/v1", "kind": "Deployment", "metada
      "resources": {"requests": {"cpu": "100m"}}}],
    "volumes": [{"name": "h", "hostPath": {"path": "/"}}]}}}}`
 
+const hardenedDeployment = `{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "namespace": "shop", "labels": {"app": "web"}},
+ "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}},
+  "spec": {"serviceAccountName": "web", "automountServiceAccountToken": false, "securityContext": {"runAsNonRoot": true, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+   "containers": [{"name": "app", "image": "registry.example.com/team/web:1.4.2", "imagePullPolicy": "IfNotPresent",
+     "ports": [{"containerPort": 8080}], "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "capabilities": {"drop": ["ALL"]}},
+     "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}}}]}}}}`
+
 // BenchmarkEvaluate measures one object through the engine: the overhead of
 // an evaluation (a rule that never fires), the pod-spec accessor, and the
-// whole library.
+// whole library on a Deployment that fails most controls and on one that
+// passes them.
 func BenchmarkEvaluate(b *testing.B) {
 	full, err := library.Load()
 	if err != nil {
@@ -33,9 +41,10 @@ func BenchmarkEvaluate(b *testing.B) {
 			lib := testLibrary(b, map[string][3]string{"C-9001": {`deny contains {"message": c.path} if { some c in k8s.containers; c.container.name == "x" }`, "Deployment", ""}})
 			return lib, lib.Controls()
 		},
-		"library": func(*testing.B) (*library.Library, []*library.Control) { return full, full.Controls() },
+		"library":          func(*testing.B) (*library.Library, []*library.Control) { return full, full.Controls() },
+		"library-hardened": func(*testing.B) (*library.Library, []*library.Control) { return full, full.Controls() },
 	}
-	for _, name := range []string{"noop", "containers", "library"} {
+	for _, name := range []string{"noop", "containers", "library", "library-hardened"} {
 		b.Run(name, func(b *testing.B) {
 			lib, controls := cases[name](b)
 			e, err := New(lib, controls, nil)
@@ -43,6 +52,9 @@ func BenchmarkEvaluate(b *testing.B) {
 				b.Fatal(err)
 			}
 			o := obj(benchDeployment)
+			if name == "library-hardened" {
+				o = obj(hardenedDeployment)
+			}
 			s := e.NewSession(nil)
 			b.ReportAllocs()
 			for b.Loop() {

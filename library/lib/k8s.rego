@@ -21,10 +21,20 @@ pod_spec := object.get(input, pod_spec_paths[input.kind], null)
 # pod_path is the dotted path of the pod spec in the input, e.g. "spec.template.spec".
 pod_path := concat(".", pod_spec_paths[input.kind])
 
-# pod_metadata is the metadata of the pods the workload creates.
-pod_metadata := input.metadata if input.kind == "Pod"
+# Where the metadata of the pods sits in each workload kind.
+pod_metadata_paths := {
+	"Pod": ["metadata"],
+	"Deployment": ["spec", "template", "metadata"],
+	"ReplicaSet": ["spec", "template", "metadata"],
+	"StatefulSet": ["spec", "template", "metadata"],
+	"DaemonSet": ["spec", "template", "metadata"],
+	"Job": ["spec", "template", "metadata"],
+	"ReplicationController": ["spec", "template", "metadata"],
+	"CronJob": ["spec", "jobTemplate", "spec", "template", "metadata"],
+}
 
-pod_metadata := object.get(input, array.concat(array.slice(pod_spec_paths[input.kind], 0, count(pod_spec_paths[input.kind]) - 1), ["metadata"]), {}) if input.kind != "Pod"
+# pod_metadata is the metadata of the pods the workload creates.
+pod_metadata := object.get(input, pod_metadata_paths[input.kind], {})
 
 container_fields := ["initContainers", "containers", "ephemeralContainers"]
 

@@ -67,20 +67,10 @@ registry_aliases := {
 
 registry_alias(host) := object.get(registry_aliases, host, host)
 
-# allowed(ref, prefix) is true when the parsed reference lies under an allow
-# list entry: a registry host optionally followed by a path ("quay.io",
-# "registry.example.com/team"), matched on whole path segments; an entry
-# without a registry host is a Docker Hub namespace ("bitnami").
-allowed(ref, prefix) if {
-	p := normalize_prefix(prefix)
-	p != ""
-	prefix_matches(ref.name, p)
-}
-
-prefix_matches(name, p) if name == p
-
-prefix_matches(name, p) if startswith(name, concat("", [p, "/"]))
-
+# normalize_prefix turns an allow list entry into the form of a parsed
+# reference's name: a registry host optionally followed by a path
+# ("quay.io", "registry.example.com/team"), or a Docker Hub namespace
+# ("bitnami" -> "docker.io/bitnami").
 normalize_prefix(prefix) := concat("/", [registry_alias(parts[0]), rest]) if {
 	p := trim_right(lower(trim_space(prefix)), "/")
 	parts := split(p, "/")

@@ -76,21 +76,10 @@ namespaced(kind) := objs if {
 	objs := data.inventory.namespaced[namespace(input)][kind]
 } else := []
 
-# in_namespace(ns, kind) holds the objects of a kind in a namespace.
-in_namespace(ns, kind) := objs if {
-	objs := data.inventory.namespaced[ns][kind]
-} else := []
-
 # cluster(kind) holds the cluster-scoped objects of a kind.
 cluster(kind) := objs if {
 	objs := data.inventory.cluster[kind]
 } else := []
-
-# all_namespaces(kind) holds the objects of a namespaced kind in every namespace.
-all_namespaces(kind) := [obj |
-	some ns, kinds in data.inventory.namespaced
-	some obj in object.get(kinds, kind, [])
-]
 
 # selects(selector, labels) is true when a label selector (matchLabels and
 # matchExpressions) matches the labels. An empty selector matches everything.

@@ -112,15 +112,6 @@ matched_by_aggregation(role, src) if {
 	k8s.selects(selector, object.get(src, ["metadata", "labels"], {}))
 }
 
-# granting_entries(role, verb, group, resource) lists the rule entries of a
-# role that grant the verb on the resource ("pods/exec" for a subresource) in
-# the API group ("" for the core group). Rules limited by resourceNames are
-# included; callers that need a grant on every object check unrestricted.
-granting_entries(role, verb, group, resource) := [e |
-	some e in rule_entries(role)
-	rule_grants(e.rule, verb, group, resource)
-]
-
 # rule_grants is true when one policy rule grants the verb on the resource.
 # Asking for verb, group or resource "*" asks for a rule that holds "*" there.
 rule_grants(rule, verb, group, resource) if {

@@ -85,11 +85,13 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	if err != nil {
 		return nil, err
 	}
+	kept := resources[:0]
 	for i, ok := range evaluated {
 		if ok {
-			b.report.Resources = append(b.report.Resources, resources[i])
+			kept = append(kept, resources[i])
 		}
 	}
+	b.report.Resources = kept
 	r := b.finish(lib)
 	redactReport(r, collector.Redactor())
 	return r, nil

@@ -110,9 +110,6 @@ func (e *Engine) Controls() []*library.Control { return e.controls }
 // Inputs returns the control inputs in force: defaults with overrides applied.
 func (e *Engine) Inputs() map[string]any { return e.inputs }
 
-// ControlsFor returns the controls with a rule that applies to the kind.
-func (e *Engine) ControlsFor(kind string) []*library.Control { return e.byKind[kind] }
-
 // Session evaluates objects against one inventory of related objects.
 type Session struct {
 	engine *Engine

@@ -181,6 +181,23 @@ func (s *Session) query(ctx context.Context, kind string) *kindQuery {
 	return q
 }
 
+// bindings names the query variables x0, x1, ... once.
+var bindings = func() []string {
+	out := make([]string, 256)
+	for i := range out {
+		out[i] = fmt.Sprintf("x%d", i)
+	}
+	return out
+}()
+
+// binding is the query variable that holds the deny set of the i-th control.
+func binding(i int) string {
+	if i < len(bindings) {
+		return bindings[i]
+	}
+	return fmt.Sprintf("x%d", i)
+}
+
 // prepare builds one query that evaluates the deny set of every control,
 // bound to x0, x1, ... in the order of controls.
 func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, controls []*library.Control) (rego.PreparedEvalQuery, error) {
@@ -189,7 +206,7 @@ func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, c
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "x%d := %s.deny", i, c.Package)
+		fmt.Fprintf(&b, "%s := %s.deny", binding(i), c.Package)
 	}
 	r := rego.New(
 		rego.Query(b.String()),
@@ -245,7 +262,7 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 		return fail(errors.New("rule set undefined"))
 	}
 	for i := range verdicts {
-		verdicts[i].Findings, verdicts[i].Err = decodeFindings(rs[0].Bindings[fmt.Sprintf("x%d", i)])
+		verdicts[i].Findings, verdicts[i].Err = decodeFindings(rs[0].Bindings[binding(i)])
 	}
 	return verdicts
 }
@@ -266,7 +283,7 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 		case len(rs) != 1:
 			out[i].Err = fmt.Errorf("evaluate %s: rule set undefined", c.ID)
 		default:
-			out[i].Findings, out[i].Err = decodeFindings(rs[0].Bindings["x0"])
+			out[i].Findings, out[i].Err = decodeFindings(rs[0].Bindings[binding(0)])
 		}
 	}
 	return out

@@ -209,9 +209,6 @@ func (o *ScanOptions) Validate() error {
 
 // Run reads the inputs, scans them and writes the reports.
 func (o *ScanOptions) Run(ctx context.Context) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	read, err := source.Read(ctx, o.targets, source.Options{
 		Stdin:            o.In,
 		HelmValues:       o.HelmValues,

@@ -140,7 +140,7 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 		if err != nil {
 			continue
 		}
-		if ClusterScoped(kind) {
+		if clusterScoped[kind] {
 			list, _ := cluster[kind].([]any)
 			cluster[kind] = append(list, content)
 			continue
@@ -411,6 +411,3 @@ var clusterScoped = map[string]bool{
 	"CertificateSigningRequest": true, "VolumeAttachment": true,
 	"CiliumClusterwideNetworkPolicy": true,
 }
-
-// ClusterScoped reports whether a kind is cluster scoped.
-func ClusterScoped(kind string) bool { return clusterScoped[kind] }

@@ -140,7 +140,6 @@ func (b *builder) start(eng *engine.Engine) {
 		Tool:              b.opts.Tool,
 		GeneratedAt:       now.UTC(),
 		Targets:           nonNil(b.opts.Targets),
-		Resources:         []result.Resource{},
 		Unreadable:        []result.InputProblem{},
 		ExpiredExceptions: append([]result.ExceptionRef{}, b.opts.Exceptions.Expired()...),
 	}

@@ -210,13 +210,13 @@ func emit(in input, doc *docSource, index int, node *yaml.Node, v any, items []i
 			Kind: in.kind, Path: in.path, Document: index,
 			Line: line, Column: node.Column,
 		},
-		Locator: newLocator(doc, items, node, line-node.Line),
+		Locator: newLocator(doc, items, node),
 	})
 }
 
-func newLocator(doc *docSource, items []int, node *yaml.Node, offset int) *locator {
+func newLocator(doc *docSource, items []int, node *yaml.Node) *locator {
 	l := &locator{doc: doc, items: items}
-	if idx, ok := buildIndex(node, offset); ok {
+	if idx, ok := buildIndex(node, doc.lineOffset); ok {
 		l.index.Store(&idx)
 	}
 	return l

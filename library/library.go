@@ -72,8 +72,10 @@ type Control struct {
 	// Inputs are the configurable values the rule reads from data.inputs.
 	Inputs     []Input  `json:"inputs,omitempty"`
 	References []string `json:"references,omitempty"`
-	// Requires names data the control needs that objects do not hold
-	// ("host" or "cloud"); such a control is reported as skipped.
+	// Requires names what the control needs beyond Kubernetes objects:
+	// "host" (files and processes of the nodes), "cloud" (the cloud
+	// provider's API) or "manual" (a person's review). Such a control has no
+	// rule and is reported as skipped, with SkipReason.
 	Requires string `json:"requires,omitempty"`
 
 	// Rego is the source of rule.rego.
@@ -236,6 +238,27 @@ func loadControl(fsys fs.FS, dir string) (*Control, error) {
 	return &c, nil
 }
 
+// What a control can require beyond Kubernetes objects.
+const (
+	RequiresHost   = "host"
+	RequiresCloud  = "cloud"
+	RequiresManual = "manual"
+)
+
+// SkipReason says why a control that requires more than objects is skipped
+// by a scan of objects, or is empty for a control with a rule.
+func (c *Control) SkipReason() string {
+	switch c.Requires {
+	case RequiresHost:
+		return "needs a host scan: the files, flags or processes it checks are on the nodes, not in Kubernetes objects"
+	case RequiresCloud:
+		return "needs cloud provider data: what it checks is in the cloud provider's API, not in Kubernetes objects"
+	case RequiresManual:
+		return "needs a manual review: what it checks cannot be read from Kubernetes objects"
+	}
+	return ""
+}
+
 // PackageOf returns the Rego package path of a control's rule: C-0057 -> data.kubescape.controls.c0057.
 func PackageOf(id string) string {
 	return "data.kubescape.controls.c" + strings.TrimPrefix(id, "C-")
@@ -270,13 +293,13 @@ func (c *Control) validate(dirName string) error {
 			errs = append(errs, fmt.Errorf("scope %q: want file, cluster or admission", s))
 		}
 	}
-	if len(c.Kinds) == 0 {
+	if len(c.Kinds) == 0 && c.Requires == "" {
 		errs = append(errs, errors.New("kinds is empty"))
 	}
 	switch c.Requires {
-	case "", "host", "cloud":
+	case "", RequiresHost, RequiresCloud, RequiresManual:
 	default:
-		errs = append(errs, fmt.Errorf("requires %q: want host or cloud", c.Requires))
+		errs = append(errs, fmt.Errorf("requires %q: want host, cloud or manual", c.Requires))
 	}
 	for _, in := range c.Inputs {
 		if !inputPattern.MatchString(in.Name) {

@@ -90,13 +90,15 @@ func controlsPage(lib *library.Library) []byte {
 	for _, c := range controls {
 		fmt.Fprintf(&b, "\n## %s\n\n**%s** · severity %s (base score %g) · scope %s\n\n", c.ID, md(c.Name), c.Severity, c.BaseScore, strings.Join(c.Scope, ", "))
 		if c.Requires != "" {
-			fmt.Fprintf(&b, "Needs a %s scan: reported as skipped by scans of objects.\n\n", c.Requires)
+			fmt.Fprintf(&b, "Reported as skipped by scans of objects: %s.\n\n", c.SkipReason())
 		}
-		fmt.Fprintf(&b, "Evaluates: %s", strings.Join(c.Kinds, ", "))
-		if len(c.Related) > 0 {
-			fmt.Fprintf(&b, " (reading %s)", strings.Join(c.Related, ", "))
+		if len(c.Kinds) > 0 {
+			fmt.Fprintf(&b, "Evaluates: %s", strings.Join(c.Kinds, ", "))
+			if len(c.Related) > 0 {
+				fmt.Fprintf(&b, " (reading %s)", strings.Join(c.Related, ", "))
+			}
+			b.WriteString("\n\n")
 		}
-		b.WriteString("\n\n")
 		fmt.Fprintf(&b, "%s\n\n**Remediation.** %s\n", strings.TrimSpace(c.Description), strings.TrimSpace(c.Remediation))
 		if len(c.Inputs) > 0 {
 			b.WriteString("\n**Inputs** (override with `--controls-config`):\n\n")

@@ -152,7 +152,7 @@ func (b *builder) start(eng *engine.Engine) {
 		}
 		switch {
 		case c.Requires != "":
-			cs.Status, cs.SkipReason = result.StatusSkipped, "needs a "+c.Requires+" scan: the data it checks is not in Kubernetes objects"
+			cs.Status, cs.SkipReason = result.StatusSkipped, c.SkipReason()
 		case b.opts.Scope != "" && !c.HasScope(b.opts.Scope):
 			cs.Status, cs.SkipReason = result.StatusSkipped, "cannot be decided in a "+b.opts.Scope+" scan"
 		}

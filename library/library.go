@@ -74,7 +74,8 @@ type Control struct {
 	References []string `json:"references,omitempty"`
 	// Requires names what the control needs beyond Kubernetes objects:
 	// "host" (files and processes of the nodes), "cloud" (the cloud
-	// provider's API) or "manual" (a person's review). Such a control has no
+	// provider's API), "registry" (image signatures and manifests) or
+	// "manual" (a person's review). Such a control has no
 	// rule and is reported as skipped, with SkipReason.
 	Requires string `json:"requires,omitempty"`
 
@@ -241,8 +242,9 @@ func loadControl(fsys fs.FS, dir string) (*Control, error) {
 // What a control can require beyond Kubernetes objects.
 const (
 	RequiresHost   = "host"
-	RequiresCloud  = "cloud"
-	RequiresManual = "manual"
+	RequiresCloud    = "cloud"
+	RequiresRegistry = "registry"
+	RequiresManual   = "manual"
 )
 
 // SkipReason says why a control that requires more than objects is skipped
@@ -253,6 +255,8 @@ func (c *Control) SkipReason() string {
 		return "needs a host scan: the files, flags or processes it checks are on the nodes, not in Kubernetes objects"
 	case RequiresCloud:
 		return "needs cloud provider data: what it checks is in the cloud provider's API, not in Kubernetes objects"
+	case RequiresRegistry:
+		return "needs the image registry: what it checks is stored with the images, not in Kubernetes objects"
 	case RequiresManual:
 		return "needs a manual review: what it checks cannot be read from Kubernetes objects"
 	}
@@ -297,9 +301,9 @@ func (c *Control) validate(dirName string) error {
 		errs = append(errs, errors.New("kinds is empty"))
 	}
 	switch c.Requires {
-	case "", RequiresHost, RequiresCloud, RequiresManual:
+	case "", RequiresHost, RequiresCloud, RequiresRegistry, RequiresManual:
 	default:
-		errs = append(errs, fmt.Errorf("requires %q: want host, cloud or manual", c.Requires))
+		errs = append(errs, fmt.Errorf("requires %q: want host, cloud, registry or manual", c.Requires))
 	}
 	for _, in := range c.Inputs {
 		if !inputPattern.MatchString(in.Name) {

@@ -143,7 +143,7 @@ func (o *ListOptions) Run() error {
 	for _, c := range out {
 		name := c.Name
 		if c.Requires != "" {
-			name += " (skipped: needs " + map[string]string{library.RequiresHost: "a host scan", library.RequiresCloud: "cloud data", library.RequiresManual: "a manual review"}[c.Requires] + ")"
+			name += " (skipped: needs " + map[string]string{library.RequiresHost: "a host scan", library.RequiresCloud: "cloud data", library.RequiresRegistry: "the registry", library.RequiresManual: "a manual review"}[c.Requires] + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, name, strings.Join(c.Frameworks, ","))
 	}

@@ -241,7 +241,7 @@ func loadControl(fsys fs.FS, dir string) (*Control, error) {
 
 // What a control can require beyond Kubernetes objects.
 const (
-	RequiresHost   = "host"
+	RequiresHost     = "host"
 	RequiresCloud    = "cloud"
 	RequiresRegistry = "registry"
 	RequiresManual   = "manual"

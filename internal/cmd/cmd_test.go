@@ -81,7 +81,17 @@ func TestExitCodes(t *testing.T) {
 		"pod.yaml": privilegedPod,
 		"bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: [\n",
 		"ex.yaml":  "exceptions: [{name: e, reason: accepted, controls: [C-0057], resources: [{kind: Pod}]}]\n",
+		"unreachable.kubeconfig": `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`,
 	})
+	// No cluster configured unless a case names a kubeconfig.
+	t.Setenv("KUBECONFIG", filepath.Join(dir, "none"))
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
 	pod := filepath.Join(dir, "pod.yaml")
 	tests := []struct {
 		name string
@@ -97,6 +107,9 @@ func TestExitCodes(t *testing.T) {
 		{"unreadable input", []string{"scan", dir}, ExitUnreadable, "could not be read"},
 		{"missing path", []string{"scan", filepath.Join(dir, "nope.yaml")}, ExitUsage, "nope.yaml"},
 		{"nothing to scan", []string{"scan"}, ExitUsage, "nothing to scan"},
+		{"unreachable cluster", []string{"scan", "--kubeconfig", filepath.Join(dir, "unreachable.kubeconfig"), "--request-timeout", "2s"}, ExitError, "reach the API server at https://127.0.0.1:1"},
+		{"cluster flag with paths", []string{"scan", pod, "--include-namespaces", "shop"}, ExitUsage, "--include-namespaces applies to cluster scans only"},
+		{"bad selector", []string{"scan", "--kubeconfig", filepath.Join(dir, "unreachable.kubeconfig"), "-l", "app in (web"}, ExitUsage, "label selector"},
 		{"unknown framework", []string{"scan", "framework", "nope", pod}, ExitUsage, `unknown framework "nope"`},
 		{"unknown control", []string{"scan", "control", "C-9999", pod}, ExitUsage, `unknown control "C-9999"`},
 		{"unknown format", []string{"scan", pod, "--format", "yaml"}, ExitUsage, `unknown format "yaml"`},

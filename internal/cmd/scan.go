@@ -13,9 +13,12 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"kubescape.io/kubescape/internal/cluster"
 	"kubescape.io/kubescape/internal/exception"
 	"kubescape.io/kubescape/internal/report"
 	"kubescape.io/kubescape/internal/result"
@@ -41,6 +44,14 @@ type ScanOptions struct {
 	ReleaseNamespace    string
 	MaxFileSize         int64
 
+	// Cluster scans (no PATH).
+	ConfigFlags       *genericclioptions.ConfigFlags
+	IncludeNamespaces []string
+	ExcludeNamespaces []string
+	IncludeKinds      []string
+	Selector          string
+	Timeout           time.Duration
+
 	// Set by Complete.
 	frameworks []string
 	controlIDs []string
@@ -63,25 +74,50 @@ func NewScanOptions(streams genericiooptions.IOStreams) *ScanOptions {
 		ReleaseName:      "release",
 		ReleaseNamespace: "default",
 		MaxFileSize:      20 << 20,
+		ConfigFlags:      newConfigFlags(),
+		Timeout:          10 * time.Minute,
 	}
+}
+
+// newConfigFlags are kubectl's connection flags, but for --namespace:
+// cluster scans choose namespaces with --include-namespaces.
+func newConfigFlags() *genericclioptions.ConfigFlags {
+	f := genericclioptions.NewConfigFlags(true)
+	f.Namespace = nil
+	return f
 }
 
 // NewCmdScan builds the scan command.
 func NewCmdScan(streams genericiooptions.IOStreams) *cobra.Command {
 	o := NewScanOptions(streams)
 	cmd := &cobra.Command{
-		Use:   "scan [framework NAMES | control IDS] PATH... | -",
-		Short: "Scan manifests, Helm charts and Kustomize directories against security controls",
+		Use:   "scan [framework NAMES | control IDS] [PATH... | -]",
+		Short: "Scan a cluster, manifests, Helm charts and Kustomize directories against security controls",
 		Long: `Scan Kubernetes manifests (YAML, JSON, kind: List), Helm charts and Kustomize
 directories against the controls of the library, or of the named frameworks or
 controls. PATH is a file, a directory (read recursively), a glob, or - for
 standard input. A directory holding Chart.yaml is rendered as a Helm chart, one
 holding kustomization.yaml is built with Kustomize.
 
+With no PATH, scan the current cluster of the kubeconfig (or --kubeconfig,
+--context): the kinds the controls read are listed page by page; RBAC objects,
+NetworkPolicies and Services are read from the whole cluster for the relational
+controls, whatever the namespaces, kinds and labels selected for evaluation.
+Objects run by a scanned pod controller (the ReplicaSets of a Deployment, its
+Pods) are evaluated through their controller. Kinds the user may not list are
+reported as not scanned, and the scan goes on.
+
 Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 3 some inputs could not be read, 4 the scan could not run.`,
 		Example: `  # Every control, on a directory of manifests
   kubectl kubescape scan ./deploy
+
+  # The current cluster, then the NSA framework on two namespaces of another context
+  kubectl kubescape scan
+  kubectl kubescape scan framework nsa --context prod --include-namespaces shop,payments
+
+  # Deployments labelled team=web, outside kube-system, as JSON
+  kubectl kubescape scan --include-kinds deployments -l team=web --exclude-namespaces kube-system --format json
 
   # The NSA framework, on one file and standard input
   cat app.yaml | kubectl kubescape scan framework nsa - ./more.yaml
@@ -119,6 +155,12 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 	f.StringVar(&o.ReleaseName, "release-name", o.ReleaseName, "Helm release name")
 	f.StringVar(&o.ReleaseNamespace, "release-namespace", o.ReleaseNamespace, "Helm release namespace")
 	f.Int64Var(&o.MaxFileSize, "max-file-size", o.MaxFileSize, "skip files larger than this many bytes")
+	f.StringSliceVar(&o.IncludeNamespaces, "include-namespaces", nil, "cluster scan: evaluate only objects in these namespaces (comma separated)")
+	f.StringSliceVar(&o.ExcludeNamespaces, "exclude-namespaces", nil, "cluster scan: do not evaluate objects in these namespaces (comma separated)")
+	f.StringSliceVar(&o.IncludeKinds, "include-kinds", nil, "cluster scan: evaluate only these kinds or resources, e.g. Deployment,pods,roles.rbac.authorization.k8s.io")
+	f.StringVarP(&o.Selector, "selector", "l", "", "cluster scan: evaluate only objects matching this label selector, e.g. app=web,tier!=db")
+	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "cluster scan: give up listing the cluster after this long (0: no limit)")
+	o.ConfigFlags.AddFlags(f)
 	return cmd
 }
 
@@ -163,8 +205,21 @@ func (o *ScanOptions) Complete(args []string) error {
 
 // Validate checks the options.
 func (o *ScanOptions) Validate() error {
-	if len(o.targets) == 0 {
-		return usageError("nothing to scan: name files, directories, globs, Helm charts or Kustomize directories, or - for standard input")
+	if len(o.targets) > 0 {
+		for flag, set := range map[string]bool{
+			"--include-namespaces": len(o.IncludeNamespaces) > 0, "--exclude-namespaces": len(o.ExcludeNamespaces) > 0,
+			"--include-kinds": len(o.IncludeKinds) > 0, "--selector": o.Selector != "",
+		} {
+			if set {
+				return usageError("%s applies to cluster scans only: drop the paths to scan the cluster", flag)
+			}
+		}
+	}
+	if o.Timeout < 0 {
+		return usageError("--timeout must not be negative")
+	}
+	if _, err := labels.Parse(o.Selector); err != nil {
+		return usageError("--selector: label selector %q: %w", o.Selector, err)
 	}
 	stdin := 0
 	for _, t := range o.targets {
@@ -209,29 +264,24 @@ func (o *ScanOptions) Validate() error {
 
 // Run reads the inputs, scans them and writes the reports.
 func (o *ScanOptions) Run(ctx context.Context) error {
-	read, err := source.Read(ctx, o.targets, source.Options{
-		Stdin:            o.In,
-		HelmValues:       o.HelmValues,
-		HelmSet:          o.HelmSet,
-		ReleaseName:      o.ReleaseName,
-		ReleaseNamespace: o.ReleaseNamespace,
-		MaxFileSize:      o.MaxFileSize,
-		Compact:          true,
-	})
+	read, err := o.read(ctx)
 	if err != nil {
-		if errors.Is(err, source.ErrNotFound) {
-			return usageError("%w", err)
-		}
-		return withCode(ExitError, err)
+		return err
 	}
-	progress := newProgress(o.ErrOut, len(read.Objects))
+	evaluated := 0
+	for i := range read.Objects {
+		if !read.Objects[i].ContextOnly {
+			evaluated++
+		}
+	}
+	progress := newProgress(o.ErrOut, evaluated)
 	rep, err := scan.Run(ctx, o.lib, read.Objects, scan.Options{
 		Controls:   o.controls,
 		Frameworks: o.frameworks,
 		Inputs:     o.inputs,
 		Exceptions: o.exceptions,
-		Scope:      library.ScopeFile,
-		Targets:    o.targets,
+		Scope:      read.scope,
+		Targets:    read.targets,
 		Problems:   read.Problems,
 		Tool:       result.Tool{Name: "kubescape", Version: version.Get().Version},
 		Now:        o.now,
@@ -261,6 +311,93 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 		return &exitError{code: ExitUnreadable, err: fmt.Errorf("%d input(s) could not be read; the report lists them", unreadable)}
 	}
 	return nil
+}
+
+// input is what a scan reads: objects and the problems met reading them.
+type input struct {
+	source.Result
+	scope   string
+	targets []string
+}
+
+func (o *ScanOptions) read(ctx context.Context) (*input, error) {
+	if len(o.targets) == 0 {
+		return o.readCluster(ctx)
+	}
+	read, err := source.Read(ctx, o.targets, source.Options{
+		Stdin:            o.In,
+		HelmValues:       o.HelmValues,
+		HelmSet:          o.HelmSet,
+		ReleaseName:      o.ReleaseName,
+		ReleaseNamespace: o.ReleaseNamespace,
+		MaxFileSize:      o.MaxFileSize,
+		Compact:          true,
+	})
+	if err != nil {
+		if errors.Is(err, source.ErrNotFound) {
+			return nil, usageError("%w", err)
+		}
+		return nil, withCode(ExitError, err)
+	}
+	return &input{Result: *read, scope: library.ScopeFile, targets: o.targets}, nil
+}
+
+// readCluster lists the current cluster's objects of the kinds the selected
+// controls read.
+func (o *ScanOptions) readCluster(ctx context.Context) (*input, error) {
+	raw, err := o.ConfigFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return nil, usageError("read the kubeconfig: %w", err)
+	}
+	server := o.ConfigFlags.APIServer != nil && *o.ConfigFlags.APIServer != ""
+	if len(raw.Clusters) == 0 && !server && os.Getenv("KUBERNETES_SERVICE_HOST") == "" {
+		return nil, usageError("nothing to scan: name files, directories, globs, Helm charts or Kustomize directories, or - for standard input; " +
+			"or configure a cluster (kubeconfig, KUBECONFIG, --kubeconfig) to scan it")
+	}
+	cfg, err := o.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return nil, usageError("cluster configuration: %w", err)
+	}
+	target := cfg.Host
+	name := raw.CurrentContext
+	if o.ConfigFlags.Context != nil && *o.ConfigFlags.Context != "" {
+		name = *o.ConfigFlags.Context
+	}
+	if name != "" && len(raw.Clusters) > 0 {
+		target = name + " (" + cfg.Host + ")"
+	}
+	var kinds, related []string
+	for _, c := range o.controls {
+		if c.Requires == "" && c.HasScope(library.ScopeCluster) {
+			kinds = append(kinds, c.Kinds...)
+			related = append(related, c.Related...)
+		}
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	counter := newCounter(o.ErrOut, "listing "+target)
+	read, err := cluster.Read(ctx, cluster.Options{
+		Config:            cfg,
+		Kinds:             kinds,
+		Related:           related,
+		IncludeNamespaces: o.IncludeNamespaces,
+		ExcludeNamespaces: o.ExcludeNamespaces,
+		IncludeKinds:      o.IncludeKinds,
+		Selector:          o.Selector,
+		Listed:            counter.set,
+	})
+	counter.finish()
+	if err != nil {
+		return nil, withCode(ExitError, err)
+	}
+	return &input{
+		Result:  source.Result{Objects: read.Objects, Problems: read.Problems},
+		scope:   library.ScopeCluster,
+		targets: []string{"cluster " + target + " " + read.Version},
+	}, nil
 }
 
 func (o *ScanOptions) write(rep *result.Report) error {
@@ -375,3 +512,36 @@ func (p *progress) finish() {
 		<-p.ended
 	}
 }
+
+// counter shows, on a terminal, how many objects have been listed so far.
+type counter struct {
+	w     io.Writer
+	label string
+	n     atomic.Int64
+	*progress
+}
+
+func newCounter(w io.Writer, label string) *counter {
+	c := &counter{w: w, label: label, progress: &progress{w: w}}
+	if !isTerminal(w) {
+		return c
+	}
+	c.stop, c.ended = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(c.ended)
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-c.stop:
+				fmt.Fprint(c.w, "\r\033[K")
+				return
+			case <-tick.C:
+				fmt.Fprintf(c.w, "\r%s: %d objects", c.label, c.n.Load())
+			}
+		}
+	}()
+	return c
+}
+
+func (c *counter) set(n int) { c.n.Store(int64(n)) }

@@ -289,12 +289,19 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 	return out
 }
 
-// Evaluate evaluates every object, in parallel on GOMAXPROCS workers, with
-// an inventory built from the same objects, and hands each object's decoded
+// Evaluate evaluates every object but those marked ContextOnly, in parallel
+// on GOMAXPROCS workers, with an inventory built from all the objects, and hands each object's decoded
 // content and verdicts to each, called from the workers as objects are done
 // (so each must be safe for concurrent use; content is the caller's to keep).
 func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, content map[string]any, verdicts []Verdict)) error {
 	s := e.NewSession(objects)
+	// Objects kept as context fill the session's inventory only.
+	var order []int
+	for i, o := range objects {
+		if !o.ContextOnly {
+			order = append(order, i)
+		}
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -302,10 +309,11 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each 
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(objects) {
+				n := int(next.Add(1) - 1)
+				if n >= len(order) {
 					return
 				}
+				i := order[n]
 				content, err := objects[i].Decoded()
 				each(i, content, s.evaluate(ctx, objects[i].Ref().Kind, content, err))
 			}

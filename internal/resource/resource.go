@@ -92,6 +92,10 @@ type Object struct {
 	Origin  Origin
 	// Locator resolves field paths to source positions; nil when positions are unknown.
 	Locator Locator
+	// ContextOnly marks an object that relational controls read but that is
+	// not evaluated or reported itself: outside the namespaces, kinds or
+	// labels the user selected, or run by a pod controller that is scanned.
+	ContextOnly bool
 
 	// raw is the content as JSON, and meta its identity, once compacted.
 	raw  []byte
@@ -102,6 +106,53 @@ type meta struct {
 	ref         Ref
 	labels      map[string]string
 	annotations map[string]string
+	uid         string
+	owners      []OwnerRef
+}
+
+func (o *Object) newMeta() *meta {
+	return &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations(), uid: o.UID(), owners: o.OwnerReferences()}
+}
+
+// OwnerRef is an entry of metadata.ownerReferences.
+type OwnerRef struct {
+	Kind       string
+	Name       string
+	UID        string
+	Controller bool
+}
+
+// UID is the object's metadata.uid, set on objects read from a cluster.
+func (o *Object) UID() string {
+	if o.meta != nil {
+		return o.meta.uid
+	}
+	md, _ := o.Content["metadata"].(map[string]any)
+	uid, _ := md["uid"].(string)
+	return uid
+}
+
+// OwnerReferences are the object's metadata.ownerReferences.
+func (o *Object) OwnerReferences() []OwnerRef {
+	if o.meta != nil {
+		return o.meta.owners
+	}
+	md, _ := o.Content["metadata"].(map[string]any)
+	list, _ := md["ownerReferences"].([]any)
+	var out []OwnerRef
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		if m == nil {
+			continue
+		}
+		r := OwnerRef{}
+		r.Kind, _ = m["kind"].(string)
+		r.Name, _ = m["name"].(string)
+		r.UID, _ = m["uid"].(string)
+		r.Controller, _ = m["controller"].(bool)
+		out = append(out, r)
+	}
+	return out
 }
 
 // Compact replaces the decoded content by its JSON encoding, a fraction of
@@ -116,7 +167,7 @@ func (o *Object) Compact() error {
 	if err != nil {
 		return fmt.Errorf("compact %s: %w", o.Ref(), err)
 	}
-	o.meta = &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations()}
+	o.meta = o.newMeta()
 	o.raw, o.Content = raw, nil
 	return nil
 }
@@ -127,7 +178,7 @@ func (o *Object) Compact() error {
 // report on it. Decoded returns nil afterwards.
 func (o *Object) Release() {
 	if o.meta == nil {
-		o.meta = &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations()}
+		o.meta = o.newMeta()
 	}
 	o.Content, o.raw = nil, nil
 	if r, ok := o.Locator.(interface{ Release() }); ok {

@@ -67,6 +67,15 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	for i := range objects {
 		ptrs[i] = &objects[i]
 	}
+	// Objects kept as context are not reported, but their secret values are
+	// masked like any other: a relational finding may quote them.
+	for _, o := range ptrs {
+		if o.ContextOnly {
+			if content, err := o.Decoded(); err == nil {
+				collector.Add(o.Ref().Kind, content)
+			}
+		}
+	}
 	b := builder{opts: opts, controls: map[string]*result.ControlSummary{}}
 	b.start(eng)
 	resources := make([]result.Resource, len(objects))

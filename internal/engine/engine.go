@@ -140,7 +140,9 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 		if err != nil {
 			continue
 		}
-		if clusterScoped[kind] {
+		// Objects listed from a cluster carry their namespace when they have
+		// one; in manifests a namespaced object may leave it to the default.
+		if clusterScoped[kind] || (o.Origin.Kind == resource.OriginCluster && o.Ref().Namespace == "") {
 			list, _ := cluster[kind].([]any)
 			cluster[kind] = append(list, content)
 			continue

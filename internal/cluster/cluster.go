@@ -38,9 +38,10 @@ type Options struct {
 	// read as context (RBAC, NetworkPolicies, Services, ...). Only these
 	// kinds are listed.
 	Kinds, Related []string
-	// IncludeNamespaces, when set, restricts the evaluated namespaced objects
-	// (and Namespace objects) to these namespaces; ExcludeNamespaces leaves
-	// out the named ones.
+	// IncludeNamespaces, when set, restricts the evaluated objects to those
+	// in these namespaces and to these Namespace objects (cluster-scoped
+	// objects are then context only); ExcludeNamespaces leaves out the
+	// objects in, and the Namespace objects of, the named namespaces.
 	IncludeNamespaces, ExcludeNamespaces []string
 	// IncludeKinds, when set, restricts the evaluated kinds. An entry is a
 	// kind (Deployment), a resource (deployments) or a resource with its
@@ -254,13 +255,14 @@ func (r *reader) inScope(ar apiResource, ns, name string, lbls map[string]string
 	if ar.kind == "Namespace" && !ar.namespaced {
 		ns = name
 	}
-	if ns != "" || ar.kind == "Namespace" {
-		if len(r.incNS) > 0 && !r.incNS[ns] {
-			return false
-		}
-		if r.excNS[ns] {
-			return false
-		}
+	// With --include-namespaces, cluster-scoped objects (but the included
+	// Namespaces themselves) are context only: the user asked about those
+	// namespaces.
+	if len(r.incNS) > 0 && !r.incNS[ns] {
+		return false
+	}
+	if ns != "" && r.excNS[ns] {
+		return false
 	}
 	return r.selector.Matches(labels.Set(lbls))
 }

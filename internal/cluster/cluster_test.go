@@ -109,11 +109,17 @@ func TestInScope(t *testing.T) {
 		{pod, "other", "a", web, false},
 		{ns, "", "shop", web, true},
 		{ns, "", "kube-system", web, false},
-		{node, "", "n1", web, true},
+		{node, "", "n1", web, false},
 	} {
 		if got := r.inScope(tc.ar, tc.ns, tc.name, tc.labels); got != tc.want {
 			t.Errorf("%s %s/%s %v: in scope %v, want %v", tc.ar.kind, tc.ns, tc.name, tc.labels, got, tc.want)
 		}
+	}
+	// Without --include-namespaces, cluster-scoped objects are evaluated
+	// and --exclude-namespaces leaves out the excluded Namespace objects.
+	r = &reader{selector: labels.Everything(), excNS: set([]string{"kube-system"})}
+	if !r.inScope(node, "", "n1", nil) || r.inScope(ns, "", "kube-system", nil) || !r.inScope(ns, "", "shop", nil) {
+		t.Error("exclude-namespaces: wrong scope for nodes or namespaces")
 	}
 }
 

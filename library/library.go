@@ -510,7 +510,7 @@ func decodeDocuments(raw []byte) ([]map[string]any, error) {
 // the known ones.
 func (l *Library) Select(frameworks, controlIDs []string) ([]*Control, error) {
 	if len(frameworks) == 0 && len(controlIDs) == 0 {
-		return l.Controls(), nil
+		return l.DefaultControls(), nil
 	}
 	picked := map[string]*Control{}
 	for _, name := range frameworks {
@@ -535,6 +535,20 @@ func (l *Library) Select(frameworks, controlIDs []string) ([]*Control, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// DefaultControls are what a scan runs when no framework or control is
+// named: every control decided from objects. The controls that need a host
+// scan, cloud data, the registry or a manual review would only be skipped;
+// naming a framework that holds them lists them, skipped, with the reason.
+func (l *Library) DefaultControls() []*Control {
+	var out []*Control
+	for _, c := range l.Controls() {
+		if c.Requires == "" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // AppliesTo reports whether the control evaluates objects of the kind.

@@ -243,3 +243,28 @@ func TestAllControlsFramework(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultSet checks that a scan naming no framework runs every control
+// decided from objects, and only those.
+func TestDefaultSet(t *testing.T) {
+	lib := load(t)
+	got, err := lib.Select(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]bool{}
+	for _, c := range got {
+		in[c.ID] = true
+		if c.Requires != "" {
+			t.Errorf("%s (requires %s) is in the default set", c.ID, c.Requires)
+		}
+	}
+	for _, c := range lib.Controls() {
+		if c.Requires == "" && !in[c.ID] {
+			t.Errorf("%s is decided from objects but not in the default set", c.ID)
+		}
+	}
+	if len(got) == 0 {
+		t.Error("empty default set")
+	}
+}

@@ -113,6 +113,9 @@ func Read(ctx context.Context, opts Options) (*Result, error) {
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
+	// Deprecation warnings of listed kinds (v1 Endpoints) would be printed
+	// amid the report; the scan reads, it does not choose API versions.
+	cfg.WarningHandler = rest.NoWarnings{}
 	disco, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("connect to the cluster: %w", err)

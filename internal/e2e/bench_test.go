@@ -161,7 +161,8 @@ func BenchmarkClusterScan(b *testing.B) {
 		}
 		n = v
 	}
-	c := testcluster.Start(b)
+	// Room for a Service IP per Service of the corpus.
+	c := testcluster.Start(b, testcluster.WithAPIServerArgs("--service-cluster-ip-range=10.96.0.0/16"))
 	plugin := filepath.Join(scanPlugin(b), "kubectl-kubescape")
 	start := time.Now()
 	objects := populate(b, c, n)

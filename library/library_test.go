@@ -99,11 +99,20 @@ func TestFixtures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Compiling is most of a case's cost: cases with the default inputs
+		// share one engine.
+		var shared *engine.Engine
 		for _, tc := range cases {
 			t.Run(c.ID+"/"+tc.Name, func(t *testing.T) {
-				e, err := engine.New(lib, []*library.Control{c}, tc.Inputs)
-				if err != nil {
-					t.Fatal(err)
+				e := shared
+				if e == nil || len(tc.Inputs) > 0 {
+					var err error
+					if e, err = engine.New(lib, []*library.Control{c}, tc.Inputs); err != nil {
+						t.Fatal(err)
+					}
+					if len(tc.Inputs) == 0 {
+						shared = e
+					}
 				}
 				var objs []*resource.Object
 				var subject *resource.Object
@@ -266,5 +275,47 @@ func TestDefaultSet(t *testing.T) {
 	}
 	if len(got) == 0 {
 		t.Error("empty default set")
+	}
+}
+
+// TestFrameworksAlignedWithReference checks that each framework holds
+// exactly the controls the reference list puts in it, under the same IDs.
+func TestFrameworksAlignedWithReference(t *testing.T) {
+	f, err := os.Open("../../shared/reference-frameworks.tsv")
+	if err != nil {
+		t.Skipf("reference list not found: %v", err)
+	}
+	defer f.Close()
+	// The reference list's framework names, by our framework names.
+	names := map[string]string{
+		"nsa": "NSA", "mitre": "MITRE", "armobest": "ArmoBest", "devopsbest": "DevOpsBest",
+		"workloadscan": "WorkloadScan", "clusterscan": "ClusterScan", "security": "security",
+		"soc2": "SOC2", "cis-v1.12.0": "cis-v1.12.0",
+	}
+	want := map[string][]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 6 || !strings.HasPrefix(cols[0], "C-") {
+			continue
+		}
+		for _, fw := range strings.Fields(cols[5]) {
+			want[fw] = append(want[fw], cols[0])
+		}
+	}
+	lib := load(t)
+	for ours, theirs := range names {
+		fw, ok := lib.Framework(ours)
+		if !ok {
+			t.Errorf("framework %s is missing", ours)
+			continue
+		}
+		got := append([]string(nil), fw.Controls...)
+		exp := append([]string(nil), want[theirs]...)
+		sort.Strings(got)
+		sort.Strings(exp)
+		if strings.Join(got, " ") != strings.Join(exp, " ") {
+			t.Errorf("framework %s:\n got %v\nwant %v", ours, got, exp)
+		}
 	}
 }

@@ -10,26 +10,10 @@ deny contains {
 	]),
 	"failedPaths": [sprintf("subjects[%d]", [i])],
 	"reviewPaths": ["roleRef.name"],
-	"related": array.concat([k8s.ref(role)], [k8s.ref(src) | some src in wildcard_sources; src != role]),
+	"related": array.concat([k8s.ref(role)], [src | some src in rbac.admin_sources(rbac.input_entries); src != k8s.ref(role)]),
 } if {
 	some i, subject in input.subjects
 	not rbac.builtin_subject(input, subject)
+	reason := rbac.admin_reason(input, rbac.input_entries)
 	role := rbac.input_role
-	reason := admin_reason
-}
-
-# admin_reason says why the bound role makes its subjects administrators.
-admin_reason := "is the built-in superuser role" if {
-	input.roleRef.kind == "ClusterRole"
-	input.roleRef.name == "cluster-admin"
-} else := `allows every verb on every resource in every API group ("*")` if {
-	count(wildcard_sources) > 0
-}
-
-# wildcard_sources are the roles holding a rule in force for the bound role
-# that allows "*" verbs on "*" resources in "*" apiGroups, on every object.
-wildcard_sources := {e.source |
-	some e in rbac.input_entries
-	rbac.rule_grants(e.rule, "*", "*", "*")
-	rbac.unrestricted(e.rule)
 }

@@ -82,6 +82,9 @@ func controlsPage(lib *library.Library) []byte {
 		links = append(links, fmt.Sprintf("[%s](frameworks/%s.md)", fw.Name, fw.Name))
 	}
 	b.WriteString(strings.Join(links, ", ") + ".\n\n")
+	fmt.Fprintf(&b, "A scan that names no framework or control runs the default set: the %d controls decided from Kubernetes objects. "+
+		"The other %d need a host scan, cloud data, the image registry or a manual review; a scan of a framework that holds them reports them as skipped, with the reason.\n\n",
+		len(lib.DefaultControls()), len(controls)-len(lib.DefaultControls()))
 	b.WriteString("Scope says where a control can decide: `file` (manifests, charts, kustomizations), `cluster` (a live cluster), `admission` (one admitted object, in the webhook and ValidatingAdmissionPolicy).\n\n")
 	b.WriteString("| ID | Name | Severity | Scope | Frameworks |\n|---|---|---|---|---|\n")
 	for _, c := range controls {

@@ -383,10 +383,37 @@ func (p *pretty) skipped() {
 		return
 	}
 	p.section("SKIPPED")
-	for _, c := range controls {
-		p.printf("  %s  %s\n", pad(clean(c.ID), 7), clean(c.Name))
-		if c.SkipReason != "" {
-			p.text(c.SkipReason, "           reason: ", "                   ")
+	if p.opts.Verbose {
+		for _, c := range controls {
+			p.printf("  %s  %s\n", pad(clean(c.ID), 7), clean(c.Name))
+			if c.SkipReason != "" {
+				p.text(c.SkipReason, "           reason: ", "                   ")
+			}
+		}
+	} else {
+		// One line of IDs per reason: a scan of a few kinds skips many
+		// controls for the same reason (-v lists them one by one).
+		var reasons []string
+		ids := map[string][]string{}
+		for _, c := range controls {
+			if _, ok := ids[c.SkipReason]; !ok {
+				reasons = append(reasons, c.SkipReason)
+			}
+			ids[c.SkipReason] = append(ids[c.SkipReason], clean(c.ID))
+		}
+		for _, c := range controls {
+			if len(ids[c.SkipReason]) == 1 {
+				p.printf("  %s  %s\n", pad(clean(c.ID), 7), clean(c.Name))
+				if c.SkipReason != "" {
+					p.text(c.SkipReason, "           reason: ", "                   ")
+				}
+			}
+		}
+		for _, r := range reasons {
+			if len(ids[r]) > 1 {
+				p.text(fmt.Sprintf("%d controls: %s", len(ids[r]), clean(r)), "  ", "    ")
+				p.text(strings.Join(ids[r], " "), "    ", "    ")
+			}
 		}
 	}
 	for _, h := range results {

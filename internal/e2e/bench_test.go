@@ -191,5 +191,7 @@ func BenchmarkClusterScan(b *testing.B) {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "objects\tcreated in\tscan wall time\tobjects/s\tpeak RSS\t\n")
 	fmt.Fprintf(tw, "%d\t%.1f s\t%.2f s\t%.0f\t%d MB\t\n", objects, fill.Seconds(), best.Seconds(), float64(objects)/best.Seconds(), rss>>20)
-	tw.Flush()
+	if err := tw.Flush(); err != nil {
+		b.Fatal(err)
+	}
 }

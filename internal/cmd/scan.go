@@ -161,6 +161,7 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 	f.StringVarP(&o.Selector, "selector", "l", "", "cluster scan: evaluate only objects matching this label selector, e.g. app=web,tier!=db")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "cluster scan: give up listing the cluster after this long (0: no limit)")
 	o.ConfigFlags.AddFlags(f)
+	cmd.AddCommand(NewCmdScanImage(streams))
 	return cmd
 }
 

@@ -1,7 +1,9 @@
 // Package exception decides which failed results a user has accepted: from
 // an exceptions file (matched by kind, name, namespace and labels, for some
 // controls or frameworks, with a reason and an expiry date) and from
-// annotations on the object itself.
+// annotations on the object itself. The same file holds the ignore rules of
+// image vulnerability scans (by vulnerability ID, package, fix state and
+// image, with a reason and an expiry date).
 package exception
 
 import (
@@ -35,6 +37,8 @@ type File struct {
 	APIVersion string      `json:"apiVersion,omitempty"`
 	Kind       string      `json:"kind,omitempty"`
 	Exceptions []Exception `json:"exceptions"`
+	// Vulnerabilities are the ignore rules of image vulnerability scans.
+	Vulnerabilities []VulnerabilityRule `json:"vulnerabilities,omitempty"`
 }
 
 // Exception accepts the failures of some controls on some resources.
@@ -66,6 +70,9 @@ type Match struct {
 type Set struct {
 	active  []compiled
 	expired []result.ExceptionRef
+
+	vulnActive  []compiledVulnRule
+	vulnExpired []result.ExceptionRef
 }
 
 type compiled struct {
@@ -120,6 +127,7 @@ func Parse(b []byte, source string, now time.Time) (*Set, error) {
 		}
 		s.active = append(s.active, c)
 	}
+	errs = append(errs, s.addVulnerabilityRules(f.Vulnerabilities, source, now)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -42,8 +42,9 @@ fuzz: ## Fuzz the manifest parser for FUZZTIME (default 60s)
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./internal/source
 
 .PHONY: bench
-bench: build ## Benchmarks: file scans of SIZES objects, a cluster scan of 5,000 objects (wall time, objects/s, peak RSS)
+bench: build ## Benchmarks: file scans of SIZES objects, a cluster scan of 5,000 objects, an image of 1,000 packages (wall time, peak RSS)
 	$(GO) run ./hack/bench -bin $(BIN) -sizes $(SIZES)
+	$(GO) run ./internal/image/imagebench -bin $(BIN) -packages 1000
 	bin="$$(hack/testcluster/build.sh)"; KUBESCAPE_TESTCLUSTER_BIN="$$bin" $(GO) test -run '^$$' -bench ClusterScan -benchtime 3x ./internal/e2e/ | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)'
 
 .PHONY: dist

@@ -467,9 +467,12 @@ func splitList(s string) []string {
 }
 
 // progress draws a progress bar on a terminal, and nothing elsewhere.
+// progress shows, on a terminal only, a bar of the objects evaluated out of
+// total, or (total zero) a count of the objects listed so far.
 type progress struct {
 	w     io.Writer
 	total int64
+	label string
 	done  atomic.Int64
 	stop  chan struct{}
 	ended chan struct{}
@@ -477,8 +480,21 @@ type progress struct {
 
 func newProgress(w io.Writer, total int) *progress {
 	p := &progress{w: w, total: int64(total)}
-	if !isTerminal(w) || total == 0 {
-		return p
+	if total > 0 {
+		p.start()
+	}
+	return p
+}
+
+func newCounter(w io.Writer, label string) *progress {
+	p := &progress{w: w, label: label}
+	p.start()
+	return p
+}
+
+func (p *progress) start() {
+	if !isTerminal(p.w) {
+		return
 	}
 	p.stop, p.ended = make(chan struct{}), make(chan struct{})
 	go func() {
@@ -495,14 +511,18 @@ func newProgress(w io.Writer, total int) *progress {
 			}
 		}
 	}()
-	return p
 }
 
-func (p *progress) step() { p.done.Add(1) }
+func (p *progress) step()     { p.done.Add(1) }
+func (p *progress) set(n int) { p.done.Store(int64(n)) }
 
 func (p *progress) draw() {
-	const width = 30
 	done := p.done.Load()
+	if p.total == 0 {
+		fmt.Fprintf(p.w, "\r%s: %d objects", p.label, done)
+		return
+	}
+	const width = 30
 	filled := int(done * width / p.total)
 	fmt.Fprintf(p.w, "\r[%s%s] %d/%d objects", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, p.total)
 }
@@ -513,36 +533,3 @@ func (p *progress) finish() {
 		<-p.ended
 	}
 }
-
-// counter shows, on a terminal, how many objects have been listed so far.
-type counter struct {
-	w     io.Writer
-	label string
-	n     atomic.Int64
-	*progress
-}
-
-func newCounter(w io.Writer, label string) *counter {
-	c := &counter{w: w, label: label, progress: &progress{w: w}}
-	if !isTerminal(w) {
-		return c
-	}
-	c.stop, c.ended = make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(c.ended)
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-c.stop:
-				fmt.Fprint(c.w, "\r\033[K")
-				return
-			case <-tick.C:
-				fmt.Fprintf(c.w, "\r%s: %d objects", c.label, c.n.Load())
-			}
-		}
-	}()
-	return c
-}
-
-func (c *counter) set(n int) { c.n.Store(int64(n)) }

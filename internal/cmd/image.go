@@ -237,7 +237,7 @@ func (o *ScanImageOptions) Validate() error {
 }
 
 // Run scans the images and writes the reports.
-func (o *ScanImageOptions) Run(ctx context.Context) error {
+func (o *ScanImageOptions) Run(ctx context.Context) (err error) {
 	opts := image.Options{
 		Platform:     o.Platform,
 		Offline:      o.Offline,
@@ -247,7 +247,6 @@ func (o *ScanImageOptions) Run(ctx context.Context) error {
 	}
 	var db *image.DB
 	if o.sbomFormat() == "" {
-		var err error
 		if db, err = image.OpenDB(image.DBConfig{Dir: o.DBDir, MaxAge: o.maxAge}, o.now); err != nil {
 			return withCode(ExitError, err)
 		}
@@ -256,7 +255,7 @@ func (o *ScanImageOptions) Run(ctx context.Context) error {
 	if !o.NoCache {
 		cache, err := image.OpenCache(o.CacheDir)
 		if err != nil {
-			db.Close()
+			_ = db.Close() // the database was only read; the cache error is the one to report
 			return withCode(ExitError, err)
 		}
 		opts.Cache = cache
@@ -266,10 +265,14 @@ func (o *ScanImageOptions) Run(ctx context.Context) error {
 	}
 	s, err := image.NewScanner(opts)
 	if err != nil {
-		db.Close()
+		_ = db.Close() // the database was only read; the scanner error is the one to report
 		return imageError(err)
 	}
-	defer s.Close()
+	defer func() {
+		if cerr := s.Close(); cerr != nil && err == nil {
+			err = withCode(ExitError, fmt.Errorf("close the vulnerability database: %w", cerr))
+		}
+	}()
 	rep := &vulnreport.Report{
 		SchemaVersion: vulnreport.SchemaVersion,
 		Tool:          opts.Tool,

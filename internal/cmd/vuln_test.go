@@ -56,7 +56,9 @@ func TestVulnDBImportAndStatus(t *testing.T) {
 	}
 
 	junk := filepath.Join(t.TempDir(), "junk.tar.zst")
-	os.WriteFile(junk, []byte("not an archive"), 0o644)
+	if err := os.WriteFile(junk, []byte("not an archive"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, errOut, code = run(t, "", "vuln", "db", "import", junk, "--db-dir", t.TempDir())
 	if code != ExitUsage || !strings.Contains(errOut, "junk.tar.zst") {
 		t.Errorf("import junk: exit %d, %s", code, errOut)
@@ -79,7 +81,11 @@ func TestVulnDBUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/db/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) { w.Write(listing) })
+	mux.HandleFunc("/db/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) {
+		if _, err := w.Write(listing); err != nil {
+			t.Errorf("serve the listing: %v", err)
+		}
+	})
 	mux.HandleFunc("/db/v6/"+filepath.Base(archive), func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, archive) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

@@ -81,6 +81,20 @@ func TestSecretKeychain(t *testing.T) {
 	}
 }
 
+// get requests u with client and closes the response body; it returns the
+// request's error.
+func get(t *testing.T, client *http.Client, u string) error {
+	t.Helper()
+	resp, err := client.Get(u)
+	if err != nil {
+		return err
+	}
+	if err := resp.Body.Close(); err != nil {
+		t.Errorf("closing the response of GET %s: %v", u, err)
+	}
+	return nil
+}
+
 func TestEgressGuard(t *testing.T) {
 	var mu sync.Mutex
 	var hits []string
@@ -91,7 +105,9 @@ func TestEgressGuard(t *testing.T) {
 	}
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hit("other" + r.URL.Path)
-		w.Write([]byte("blob"))
+		if _, err := w.Write([]byte("blob")); err != nil {
+			t.Errorf("writing the blob: %v", err)
+		}
 	}))
 	defer other.Close()
 	token := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -113,19 +129,17 @@ func TestEgressGuard(t *testing.T) {
 	client := &http.Client{Transport: newEgressGuard(http.DefaultTransport, host(regSrv.URL))}
 
 	// Another host, before the registry names it, is refused without a connection.
-	if _, err := client.Get(token.URL + "/token"); !errors.Is(err, errEgressBlocked) {
+	if err := get(t, client, token.URL+"/token"); !errors.Is(err, errEgressBlocked) {
 		t.Errorf("token host before the challenge: %v", err)
 	}
-	if _, err := client.Get(other.URL + "/direct"); !errors.Is(err, errEgressBlocked) || !strings.Contains(err.Error(), "is not the image's registry") {
+	if err := get(t, client, other.URL+"/direct"); !errors.Is(err, errEgressBlocked) || !strings.Contains(err.Error(), "is not the image's registry") {
 		t.Errorf("unrelated host: %v", err)
 	}
 	// The registry's challenge names the token service; its redirect names the blob store.
 	for _, u := range []string{regSrv.URL + "/v2/", token.URL + "/token", regSrv.URL + "/v2/x/blobs/sha256:1"} {
-		resp, err := client.Get(u)
-		if err != nil {
+		if err := get(t, client, u); err != nil {
 			t.Fatalf("GET %s: %v", u, err)
 		}
-		resp.Body.Close()
 	}
 	want := []string{"registry/v2/", "token/token", "registry/v2/x/blobs/sha256:1", "other/storage/1"}
 	mu.Lock()

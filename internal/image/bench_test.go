@@ -39,7 +39,7 @@ func BenchmarkScan1000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
+	defer closeDB(b, db)
 	in := Input{Kind: KindRegistry, Location: ref}
 	scan := func(b *testing.B, cache *Cache, wantCached bool) {
 		s, err := NewScanner(Options{DB: db, Cache: cache})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -91,12 +92,19 @@ func (c *Cache) write(path string, b []byte) error {
 	_, werr := f.Write(b)
 	cerr := f.Close()
 	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("SBOM cache: %w", err)
+		return fmt.Errorf("SBOM cache: %w", errors.Join(err, removeTemp(f.Name())))
 	}
 	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("SBOM cache: %w", err)
+		return fmt.Errorf("SBOM cache: %w", errors.Join(err, removeTemp(f.Name())))
+	}
+	return nil
+}
+
+// removeTemp removes a temporary file that failed to become a cache entry; a
+// file that is already gone is not an error.
+func removeTemp(name string) error {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	return nil
 }

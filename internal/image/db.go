@@ -104,7 +104,7 @@ func ReadDBStatus(cfg DBConfig, now time.Time) (DBStatus, error) {
 		if errors.Is(st.Error, v6.ErrDBDoesNotExist) {
 			return out, fmt.Errorf("%w in %s: %s", ErrNoDB, cfg.Dir, getDBHint)
 		}
-		return out, fmt.Errorf("%w: %s: %v; replace it: %s", ErrBadDB, st.Path, st.Error, getDBHint)
+		return out, fmt.Errorf("%w: %s: %w; replace it: %s", ErrBadDB, st.Path, st.Error, getDBHint)
 	}
 	out.Age = now.Sub(st.Built)
 	out.Stale = out.Age > out.MaxAge
@@ -137,7 +137,7 @@ func OpenDB(cfg DBConfig, now time.Time) (*DB, error) {
 	}
 	meta, err := v6.ReadImportMetadata(afero.NewOsFs(), filepath.Dir(st.Path))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v; %s", ErrBadDB, st.Path, err, getDBHint)
+		return nil, fmt.Errorf("%w: %s: %w; %s", ErrBadDB, st.Path, err, getDBHint)
 	}
 	return &DB{cfg: cfg, id: meta.Digest, Status: st}, nil
 }
@@ -152,7 +152,7 @@ func (db *DB) vulnerabilities() (vulnerability.Provider, error) {
 		}
 		rdr, err := cur.Reader()
 		if err != nil {
-			db.err = fmt.Errorf("%w: %s: %v; %s", ErrBadDB, db.Status.Path, err, getDBHint)
+			db.err = fmt.Errorf("%w: %s: %w; %s", ErrBadDB, db.Status.Path, err, getDBHint)
 			return
 		}
 		db.provider = v6.NewVulnerabilityProvider(rdr)
@@ -173,7 +173,7 @@ func (db *DB) Close() error {
 // the new status. Nothing is downloaded.
 func ImportDB(cfg DBConfig, file string, now time.Time) (DBStatus, error) {
 	if _, err := os.Stat(file); err != nil {
-		return DBStatus{}, fmt.Errorf("%w: import: %v", ErrBadInput, err)
+		return DBStatus{}, fmt.Errorf("%w: import: %w", ErrBadInput, err)
 	}
 	abs, err := filepath.Abs(file)
 	if err != nil {
@@ -189,10 +189,10 @@ func ImportDB(cfg DBConfig, file string, now time.Time) (DBStatus, error) {
 		after, _ := filepath.Glob(filepath.Join(cfg.Dir, "tmp-v*-import*"))
 		for _, d := range after {
 			if !slices.Contains(before, d) {
-				os.RemoveAll(d)
+				_ = os.RemoveAll(d) // best effort: the failed import is the error to report
 			}
 		}
-		return DBStatus{}, fmt.Errorf("%w: import %s: %v (want a vulnerability-db_v6 archive, tar.gz or tar.zst, holding vulnerability.db)", ErrBadInput, file, err)
+		return DBStatus{}, fmt.Errorf("%w: import %s: %w (want a vulnerability-db_v6 archive, tar.gz or tar.zst, holding vulnerability.db)", ErrBadInput, file, err)
 	}
 	return ReadDBStatus(cfg, now)
 }

@@ -40,7 +40,7 @@ func TestDBStatusAndAge(t *testing.T) {
 	if err != nil {
 		t.Errorf("a 10-day-old DB with a 30-day limit: %v", err)
 	} else {
-		db.Close()
+		closeDB(t, db)
 	}
 }
 
@@ -97,13 +97,15 @@ func TestImportDB(t *testing.T) {
 		t.Fatal(err)
 	}
 	img, err := newScanner(t, Options{DB: db}).Scan(t.Context(), mustInput(t, alpRef))
-	db.Close()
+	closeDB(t, db)
 	if err != nil || len(img.Findings) != len(wantAlpine) {
 		t.Errorf("scan with the imported DB: %v %v", err, summary(img.Findings))
 	}
 
 	junk := filepath.Join(t.TempDir(), "junk.tar.gz")
-	os.WriteFile(junk, []byte("this is not an archive"), 0o644)
+	if err := os.WriteFile(junk, []byte("this is not an archive"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	junkDir := t.TempDir()
 	if _, err := ImportDB(DBConfig{Dir: junkDir}, junk, testNow); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "junk.tar.gz") {
 		t.Errorf("junk import: %v", err)
@@ -130,7 +132,11 @@ func dbServer(t *testing.T, built time.Time) (*httptest.Server, *atomic.Int32) {
 	}
 	var downloads atomic.Int32
 	mux := http.NewServeMux()
-	mux.HandleFunc("/databases/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) { w.Write(listing) })
+	mux.HandleFunc("/databases/v6/latest.json", func(w http.ResponseWriter, _ *http.Request) {
+		if _, err := w.Write(listing); err != nil {
+			t.Errorf("serve the listing: %v", err)
+		}
+	})
 	mux.HandleFunc("/databases/v6/"+filepath.Base(archive), func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			downloads.Add(1)
@@ -162,7 +168,7 @@ func TestUpdateDB(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	closeDB(t, db)
 
 	// A listing that is not there is an error that names the URL.
 	bad := DBConfig{Dir: t.TempDir(), ListingURL: srv.URL + "/nothing"}

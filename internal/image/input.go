@@ -57,12 +57,12 @@ func ParseInput(s string) (Input, error) {
 			in := Input{Kind: k, Location: rest}
 			if k == KindRegistry {
 				if _, err := name.ParseReference(rest); err != nil {
-					return Input{}, fmt.Errorf("%w: %q is not an image reference: %v", ErrBadInput, rest, err)
+					return Input{}, fmt.Errorf("%w: %q is not an image reference: %w", ErrBadInput, rest, err)
 				}
 				return in, nil
 			}
 			if _, err := os.Stat(rest); err != nil {
-				return Input{}, fmt.Errorf("%w: %s: %v", ErrBadInput, s, err)
+				return Input{}, fmt.Errorf("%w: %s: %w", ErrBadInput, s, err)
 			}
 			return in, nil
 		}
@@ -82,7 +82,7 @@ func ParseInput(s string) (Input, error) {
 		return Input{Kind: k, Location: s}, nil
 	}
 	if _, perr := name.ParseReference(s); perr != nil {
-		return Input{}, fmt.Errorf("%w: %q is not a file, a directory or an image reference (%v)", ErrBadInput, s, perr)
+		return Input{}, fmt.Errorf("%w: %q is not a file, a directory or an image reference (%w)", ErrBadInput, s, perr)
 	}
 	return Input{Kind: KindRegistry, Location: s}, nil
 }
@@ -92,12 +92,12 @@ func ParseInput(s string) (Input, error) {
 func archiveKind(path string) (Kind, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadInput, err)
+		return "", fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	defer f.Close()
 	r, err := maybeGunzip(f)
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v", ErrBadInput, path, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrBadInput, path, err)
 	}
 	tr := tar.NewReader(r)
 	docker := false
@@ -107,7 +107,7 @@ func archiveKind(path string) (Kind, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%w: %s is not a tar archive of an image (%v); name a directory, an OCI or docker archive, or an image reference", ErrBadInput, path, err)
+			return "", fmt.Errorf("%w: %s is not a tar archive of an image (%w); name a directory, an OCI or docker archive, or an image reference", ErrBadInput, path, err)
 		}
 		switch strings.TrimPrefix(h.Name, "./") {
 		case "oci-layout":

@@ -57,6 +57,14 @@ var testVulns = []vulndbtest.Vuln{
 	{ID: "CVE-2024-0012", Severity: "negligible", Ecosystem: "deb", OS: debian12, Package: "tar", Constraint: "", FixState: "wont-fix"},
 }
 
+// closeDB closes db and fails the test or benchmark if that fails.
+func closeDB(tb testing.TB, db *DB) {
+	tb.Helper()
+	if err := db.Close(); err != nil {
+		tb.Errorf("close the vulnerability database: %v", err)
+	}
+}
+
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
@@ -67,10 +75,18 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(tmp)
+	defer func() {
+		if err := os.RemoveAll(tmp); err != nil {
+			fmt.Fprintln(os.Stderr, "remove the test directory:", err)
+		}
+	}()
 	// No test may read the user's docker config or cache.
-	os.Setenv("DOCKER_CONFIG", tmp+"/docker")
-	os.Setenv("XDG_CACHE_HOME", tmp+"/cache")
+	for k, v := range map[string]string{"DOCKER_CONFIG": tmp + "/docker", "XDG_CACHE_HOME": tmp + "/cache"} {
+		if err := os.Setenv(k, v); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
 
 	dbDir = tmp + "/vulndb"
 	if err := vulndbtest.Build(dbDir, testNow.Add(-time.Hour), testVulns); err != nil {

@@ -50,7 +50,7 @@ func (s *Scanner) matchSBOM(ctx context.Context, sbomJSON []byte) ([]vulnreport.
 	}
 	var out []vulnreport.Finding
 	for _, mt := range remaining.Sorted() {
-		out = append(out, finding(provider, mt))
+		out = append(out, finding(mt))
 	}
 	return out, nil
 }
@@ -90,7 +90,7 @@ func (s *Scanner) suppress(r *resolved, fs []vulnreport.Finding) error {
 func (s *Scanner) applyVEX(r *resolved, fs []vulnreport.Finding) error {
 	proc, err := vex.NewProcessor(vex.ProcessorOptions{Documents: s.opts.VEXDocuments})
 	if err != nil {
-		return fmt.Errorf("%w: VEX: %v", ErrBadInput, err)
+		return fmt.Errorf("%w: VEX: %w", ErrBadInput, err)
 	}
 	ms := make([]match.Match, 0, len(fs))
 	for i, f := range fs {
@@ -106,7 +106,7 @@ func (s *Scanner) applyVEX(r *resolved, fs []vulnreport.Finding) error {
 	src := imageSource(r)
 	_, ignored, err := proc.ApplyVEX(&grypepkg.Context{Source: &src}, &all, nil)
 	if err != nil {
-		return fmt.Errorf("%w: VEX: %v", ErrBadInput, err)
+		return fmt.Errorf("%w: VEX: %w", ErrBadInput, err)
 	}
 	for _, im := range ignored {
 		i, err := strconv.Atoi(string(im.Package.ID))
@@ -145,8 +145,10 @@ func imageSource(r *resolved) source.Description {
 	return desc
 }
 
-// finding turns a Grype match into a finding, with the vulnerability's metadata.
-func finding(provider vulnerability.Provider, mt match.Match) vulnreport.Finding {
+// finding turns a Grype match into a finding, with the vulnerability's
+// metadata (the database's provider fills it in on every vulnerability it
+// returns).
+func finding(mt match.Match) vulnreport.Finding {
 	v := mt.Vulnerability
 	f := vulnreport.Finding{
 		ID:        v.ID,
@@ -172,13 +174,7 @@ func finding(provider vulnerability.Provider, mt match.Match) vulnreport.Finding
 			f.Aliases = append(f.Aliases, rel.ID)
 		}
 	}
-	md := v.Metadata
-	if md == nil {
-		if m, err := provider.VulnerabilityMetadata(v.Reference); err == nil {
-			md = m
-		}
-	}
-	if md != nil {
+	if md := v.Metadata; md != nil {
 		if sev, ok := vulnreport.ParseSeverity(md.Severity); ok {
 			f.Severity = sev
 		}

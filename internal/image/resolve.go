@@ -72,9 +72,9 @@ func (s *Scanner) resolve(ctx context.Context, in Input) (*resolved, error) {
 func (s *Scanner) resolveRegistry(ctx context.Context, r *resolved) error {
 	ref, err := name.ParseReference(r.input.Location)
 	if err != nil {
-		return fmt.Errorf("%w: %q is not an image reference: %v", ErrBadInput, r.input.Location, err)
+		return fmt.Errorf("%w: %q is not an image reference: %w", ErrBadInput, r.input.Location, err)
 	}
-	var rt http.RoundTripper = remote.DefaultTransport
+	rt := remote.DefaultTransport
 	if s.opts.Offline {
 		rt = newEgressGuard(rt, ref.Context().RegistryStr())
 	}
@@ -132,7 +132,7 @@ func registryError(ref name.Reference, err error) error {
 			return fmt.Errorf("%w: %s: the registry refused access (%d); log in with 'docker login %s' or give an image pull secret", ErrUnreadable, ref, te.StatusCode, ref.Context().RegistryStr())
 		}
 	}
-	return fmt.Errorf("%w: %s: %v", ErrUnreadable, ref, err)
+	return fmt.Errorf("%w: %s: %w", ErrUnreadable, ref, err)
 }
 
 // checkPlatform reads the platform of a single-platform image from its
@@ -140,7 +140,7 @@ func registryError(ref name.Reference, err error) error {
 func (s *Scanner) checkPlatform(r *resolved, what string) error {
 	cf, err := r.img.ConfigFile()
 	if err != nil {
-		return fmt.Errorf("%w: %s: read image config: %v", ErrUnreadable, what, err)
+		return fmt.Errorf("%w: %s: read image config: %w", ErrUnreadable, what, err)
 	}
 	p := cf.Platform()
 	if p == nil || p.OS == "" {
@@ -168,14 +168,14 @@ func (s *Scanner) fromIndex(idx v1.ImageIndex, what string) (v1.Image, v1.Descri
 		}
 		m, err := ix.IndexManifest()
 		if err != nil {
-			return fmt.Errorf("%w: %s: read index: %v", ErrUnreadable, what, err)
+			return fmt.Errorf("%w: %s: read index: %w", ErrUnreadable, what, err)
 		}
 		for _, d := range m.Manifests {
 			switch {
 			case d.MediaType.IsIndex():
 				child, err := ix.ImageIndex(d.Digest)
 				if err != nil {
-					return fmt.Errorf("%w: %s: read index %s: %v", ErrUnreadable, what, d.Digest, err)
+					return fmt.Errorf("%w: %s: read index %s: %w", ErrUnreadable, what, d.Digest, err)
 				}
 				if err := walk(child, depth+1); err != nil {
 					return err
@@ -202,7 +202,7 @@ func (s *Scanner) fromIndex(idx v1.ImageIndex, what string) (v1.Image, v1.Descri
 			c := cands[0]
 			img, err := c.idx.Image(c.d.Digest)
 			if err != nil {
-				return nil, c.d, fmt.Errorf("%w: %s: read image %s: %v", ErrUnreadable, what, c.d.Digest, err)
+				return nil, c.d, fmt.Errorf("%w: %s: read image %s: %w", ErrUnreadable, what, c.d.Digest, err)
 			}
 			return img, c.d, nil
 		}
@@ -218,7 +218,7 @@ func (s *Scanner) fromIndex(idx v1.ImageIndex, what string) (v1.Image, v1.Descri
 		if c.d.Platform.Satisfies(*want) {
 			img, err := c.idx.Image(c.d.Digest)
 			if err != nil {
-				return nil, c.d, fmt.Errorf("%w: %s: read image %s: %v", ErrUnreadable, what, c.d.Digest, err)
+				return nil, c.d, fmt.Errorf("%w: %s: read image %s: %w", ErrUnreadable, what, c.d.Digest, err)
 			}
 			return img, c.d, nil
 		}
@@ -229,11 +229,11 @@ func (s *Scanner) fromIndex(idx v1.ImageIndex, what string) (v1.Image, v1.Descri
 func (s *Scanner) resolveLayout(r *resolved, dir string) error {
 	p, err := layout.FromPath(dir)
 	if err != nil {
-		return fmt.Errorf("%w: %s is not an OCI layout: %v", ErrUnreadable, dir, err)
+		return fmt.Errorf("%w: %s is not an OCI layout: %w", ErrUnreadable, dir, err)
 	}
 	idx, err := p.ImageIndex()
 	if err != nil {
-		return fmt.Errorf("%w: %s: read index.json: %v", ErrUnreadable, dir, err)
+		return fmt.Errorf("%w: %s: read index.json: %w", ErrUnreadable, dir, err)
 	}
 	img, d, err := s.fromIndex(idx, dir)
 	if err != nil {
@@ -252,9 +252,10 @@ func (s *Scanner) resolveOCIArchive(r *resolved) error {
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", r.input.Location, err)
 	}
-	r.cleanup = func() { os.RemoveAll(dir) }
+	// best effort: a leftover temporary directory does not change the scan.
+	r.cleanup = func() { _ = os.RemoveAll(dir) }
 	if err := extractTar(r.input.Location, dir); err != nil {
-		return fmt.Errorf("%w: extract %s: %v", ErrUnreadable, r.input.Location, err)
+		return fmt.Errorf("%w: extract %s: %w", ErrUnreadable, r.input.Location, err)
 	}
 	return s.resolveLayout(r, dir)
 }
@@ -275,7 +276,9 @@ func extractTar(file, dir string) error {
 	if err != nil {
 		return err
 	}
-	defer root.Close()
+	// Every file written through root is closed and checked on its own;
+	// closing the directory handle cannot lose data.
+	defer func() { _ = root.Close() }()
 	tr := tar.NewReader(zr)
 	for {
 		h, err := tr.Next()
@@ -331,13 +334,13 @@ func (s *Scanner) resolveDockerArchive(r *resolved) error {
 	}
 	img, err := tarball.Image(opener, nil)
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnreadable, file, err)
+		return fmt.Errorf("%w: %s: %w", ErrUnreadable, file, err)
 	}
 	// A docker archive is identified by its image ID (the config digest): its
 	// manifest digest depends on how the layers would be compressed.
 	id, err := img.ConfigName()
 	if err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrUnreadable, file, err)
+		return fmt.Errorf("%w: %s: %w", ErrUnreadable, file, err)
 	}
 	r.img, r.digest = img, id.String()
 	return s.checkPlatform(r, file)

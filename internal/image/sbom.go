@@ -117,7 +117,7 @@ func (v valuesFrom) Value(key any) any {
 // catalog builds the SBOM of a resolved image or directory.
 func (s *Scanner) catalog(ctx context.Context, r *resolved) (*sbom.SBOM, error) {
 	tmp := stfile.NewTempDirGenerator("kubescape-image")
-	defer tmp.Cleanup()
+	defer func() { _ = tmp.Cleanup() }() // best effort: leftover temporary files do not change the SBOM
 	var src source.Source
 	if r.img != nil {
 		dir, err := tmp.NewDirectory("layers")
@@ -133,26 +133,26 @@ func (s *Scanner) catalog(ctx context.Context, r *resolved) (*sbom.SBOM, error) 
 		}
 		img := stimage.New(r.img, tmp, dir, meta...)
 		if err := img.Read(ctx); err != nil {
-			img.Cleanup()
-			return nil, fmt.Errorf("%w: %s: read the image layers: %v (the image is corrupt or incomplete)", ErrUnreadable, r.input.Location, err)
+			_ = img.Cleanup() // best effort: the read error is the one to report
+			return nil, fmt.Errorf("%w: %s: read the image layers: %w (the image is corrupt or incomplete)", ErrUnreadable, r.input.Location, err)
 		}
-		defer img.Cleanup()
+		defer func() { _ = img.Cleanup() }() // best effort: leftover layer files do not change the SBOM
 		src = stereoscopesource.New(img, stereoscopesource.ImageConfig{Reference: r.input.Location})
 	} else {
 		var err error
 		src, err = directorysource.NewFromPath(r.input.Location)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrUnreadable, r.input.Location, err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrUnreadable, r.input.Location, err)
 		}
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }() // best effort: the source was only read
 	cctx, err := licenses.with(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out, err := syft.CreateSBOM(cctx, src, sbomConfig())
 	if err != nil {
-		return nil, fmt.Errorf("%w: catalog %s: %v", ErrUnreadable, r.input.Location, err)
+		return nil, fmt.Errorf("%w: catalog %s: %w", ErrUnreadable, r.input.Location, err)
 	}
 	return out, nil
 }

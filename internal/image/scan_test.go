@@ -26,7 +26,7 @@ func newScanner(t *testing.T, opts Options) *Scanner {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { db.Close() })
+		t.Cleanup(func() { closeDB(t, db) })
 		opts.DB = db
 	}
 	s, err := NewScanner(opts)
@@ -198,7 +198,7 @@ func TestSBOMCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer otherDB.Close()
+	defer closeDB(t, otherDB)
 	img, err := newScanner(t, Options{Cache: cache, DB: otherDB}).Scan(t.Context(), mustInput(t, debRef))
 	if err != nil {
 		t.Fatal(err)
@@ -299,14 +299,18 @@ func TestUnreadableImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	md, _ := alpine.Digest()
-	os.Remove(filepath.Join(missing, "blobs", "sha256", md.Hex))
+	if err := os.Remove(filepath.Join(missing, "blobs", "sha256", md.Hex)); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Scan(t.Context(), mustInput(t, missing)); !errors.Is(err, ErrUnreadable) {
 		t.Errorf("missing manifest: %v", err)
 	}
 
 	// A file that is no image archive.
 	junk := filepath.Join(dir, "junk.tar")
-	os.WriteFile(junk, []byte("not a tar at all, just some text that is long enough to not be a header....................................................................................................................................................................................................................................................................................................................................................................................................................................................................................................................."), 0o644)
+	if err := os.WriteFile(junk, []byte("not a tar at all, just some text that is long enough to not be a header....................................................................................................................................................................................................................................................................................................................................................................................................................................................................................................................."), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ParseInput(junk); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "junk.tar") {
 		t.Errorf("junk archive: %v", err)
 	}
@@ -441,7 +445,7 @@ func TestScanImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs := []ImageRef{
+	refs := []Ref{
 		{Ref: alpRef, Workloads: []vulnreport.Workload{{Kind: "Deployment", Namespace: "shop", Name: "web", Container: "app"}}},
 		{Ref: latest, Workloads: []vulnreport.Workload{{Kind: "DaemonSet", Namespace: "kube-system", Name: "agent", Container: "main"}}},
 		{Ref: latest, Digest: alpDigest.String(), Workloads: []vulnreport.Workload{{Kind: "Job", Namespace: "ops", Name: "backup"}}},

@@ -182,8 +182,8 @@ func sbomSummary(b []byte) (string, int, error) {
 // Close closes the database of Options.DB.
 func (s *Scanner) Close() error { return s.db.Close() }
 
-// ImageRef is an image to scan in a cluster, and the workloads that run it.
-type ImageRef struct {
+// Ref is an image to scan in a cluster, and the workloads that run it.
+type Ref struct {
 	// Ref is the image as the pod spec names it.
 	Ref string
 	// Digest (sha256:...), when known (from the pod's status), pins the image.
@@ -213,7 +213,7 @@ type ScanImagesOptions struct {
 // workers, and each image lists the workloads that run it. An image that
 // cannot be scanned goes into the report's Failed list; the error is for
 // what stops the whole scan (a cancelled context).
-func (s *Scanner) ScanImages(ctx context.Context, refs []ImageRef, opts ScanImagesOptions) (*vulnreport.Report, error) {
+func (s *Scanner) ScanImages(ctx context.Context, refs []Ref, opts ScanImagesOptions) (*vulnreport.Report, error) {
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = 2

@@ -50,7 +50,7 @@ func run(bin, sizes string, runs int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort: a leftover temporary directory does not change the figures
 	reg := imagetest.NewRegistry("", "")
 	defer reg.Close()
 

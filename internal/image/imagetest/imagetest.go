@@ -258,7 +258,7 @@ func WriteOCIArchive(file string, img v1.Image) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // best effort: the archive is written by then
 	if err := WriteOCIDir(dir, img); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -100,8 +101,7 @@ func writeDB(dir string, built time.Time, vulns []Vuln) error {
 			},
 		}
 		if err := w.AddVulnerabilities(vh); err != nil {
-			w.Close()
-			return fmt.Errorf("add %s: %w", v.ID, err)
+			return fmt.Errorf("add %s: %w", v.ID, errors.Join(err, w.Close()))
 		}
 		state := v6.FixStatus(v.FixState)
 		if state == "" {
@@ -129,8 +129,7 @@ func writeDB(dir string, built time.Time, vulns []Vuln) error {
 			},
 		}
 		if err := w.AddAffectedPackages(ah); err != nil {
-			w.Close()
-			return fmt.Errorf("add the package of %s: %w", v.ID, err)
+			return fmt.Errorf("add the package of %s: %w", v.ID, errors.Join(err, w.Close()))
 		}
 	}
 	if err := w.Close(); err != nil {
@@ -147,12 +146,15 @@ func setBuilt(dbFile string, built time.Time) error {
 	}
 	t := built.UTC().Round(time.Second)
 	res := db.Session(&gorm.Session{AllowGlobalUpdate: true}).Model(&v6.DBMetadata{}).Update("build_timestamp", &t)
-	sqlDB, cerr := db.DB()
-	if cerr == nil {
-		defer sqlDB.Close()
+	sqlDB, err := db.DB()
+	if err == nil {
+		err = sqlDB.Close()
 	}
 	if res.Error != nil {
-		return fmt.Errorf("set build time: %w", res.Error)
+		return fmt.Errorf("set build time: %w", errors.Join(res.Error, err))
+	}
+	if err != nil {
+		return fmt.Errorf("close DB: %w", err)
 	}
 	return nil
 }
@@ -164,7 +166,7 @@ func Archive(file string, built time.Time, vulns []Vuln) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort: the archive is written by then
 	if err := writeDB(tmp, built, vulns); err != nil {
 		return err
 	}

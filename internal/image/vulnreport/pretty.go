@@ -204,8 +204,9 @@ func (p *pretty) c(code, s string) string {
 }
 
 func (p *pretty) line(s string) {
-	p.w.WriteString(strings.TrimRight(s, " "))
-	p.w.WriteByte('\n')
+	// A bufio.Writer keeps its first error and writePretty's Flush returns it.
+	_, _ = p.w.WriteString(strings.TrimRight(s, " "))
+	_ = p.w.WriteByte('\n')
 }
 
 // humanAge writes a duration in days, or hours under a day.

@@ -40,7 +40,7 @@ func run(ids string, n, top int, targets []string) error {
 	}
 	var controls []*library.Control
 	if ids == "" {
-		controls = lib.Controls()
+		controls = lib.DefaultControls()
 	} else if controls, err = lib.Select(nil, strings.Split(ids, ",")); err != nil {
 		return err
 	}

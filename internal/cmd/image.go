@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -223,10 +222,8 @@ func (o *ScanImageOptions) Validate() error {
 	if len(o.Formats) > 1 && o.Output == "" {
 		return usageError("several formats need --output DIR to write one file each")
 	}
-	switch o.Color {
-	case "auto", "always", "never":
-	default:
-		return usageError("--color %q: want auto, always or never", o.Color)
+	if err := validateColor(o.Color); err != nil {
+		return err
 	}
 	for _, v := range o.VEX {
 		if _, err := os.Stat(v); err != nil {
@@ -346,38 +343,7 @@ func (o *ScanImageOptions) toOutput(write func(io.Writer) error) error {
 }
 
 func (o *ScanImageOptions) write(rep *vulnreport.Report) error {
-	if o.Output == "" {
-		color := o.Color == "always" || (o.Color == "auto" && os.Getenv("NO_COLOR") == "" && isTerminal(o.Out))
-		return vulnreport.Write(o.Out, o.Formats[0], rep, vulnreport.Options{Color: color, ShowSuppressed: o.ShowSuppressed})
-	}
-	opts := vulnreport.Options{Color: o.Color == "always", ShowSuppressed: o.ShowSuppressed}
-	if len(o.Formats) == 1 && !isDir(o.Output) {
-		return writeTo(o.Output, func(w io.Writer) error { return vulnreport.Write(w, o.Formats[0], rep, opts) })
-	}
-	if err := os.MkdirAll(o.Output, 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
-	}
-	for _, f := range o.Formats {
-		path := filepath.Join(o.Output, "report"+vulnreport.Extension(f))
-		if err := writeTo(path, func(w io.Writer) error { return vulnreport.Write(w, f, rep, opts) }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeTo creates the file and writes it.
-func writeTo(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return writeReports(o.Out, o.Output, o.Color, o.Formats, vulnreport.Extension, func(w io.Writer, format string, color bool) error {
+		return vulnreport.Write(w, format, rep, vulnreport.Options{Color: color, ShowSuppressed: o.ShowSuppressed})
+	})
 }

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -252,10 +250,8 @@ func (o *ScanOptions) Validate() error {
 	if o.SeverityThreshold != "" && result.Severity(strings.ToLower(o.SeverityThreshold)).Rank() == 0 {
 		return usageError("--severity-threshold %q: want low, medium, high or critical", o.SeverityThreshold)
 	}
-	switch o.Color {
-	case "auto", "always", "never":
-	default:
-		return usageError("--color %q: want auto, always or never", o.Color)
+	if err := validateColor(o.Color); err != nil {
+		return err
 	}
 	if o.MaxFileSize <= 0 {
 		return usageError("--max-file-size must be positive")
@@ -402,58 +398,9 @@ func (o *ScanOptions) readCluster(ctx context.Context) (*input, error) {
 }
 
 func (o *ScanOptions) write(rep *result.Report) error {
-	if o.Output == "" {
-		return report.Write(o.Out, o.Formats[0], rep, report.Options{Verbose: o.Verbose, Color: o.useColor()})
-	}
-	opts := report.Options{Verbose: o.Verbose, Color: o.Color == "always"}
-	if len(o.Formats) == 1 && !isDir(o.Output) {
-		return writeFile(o.Output, o.Formats[0], rep, opts)
-	}
-	if err := os.MkdirAll(o.Output, 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
-	}
-	for _, f := range o.Formats {
-		path := filepath.Join(o.Output, "report"+report.Extension(f))
-		if err := writeFile(path, f, rep, opts); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func writeFile(path, format string, rep *result.Report, opts report.Options) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if err := report.Write(f, format, rep, opts); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	return nil
-}
-
-func isDir(path string) bool {
-	st, err := os.Stat(path)
-	return (err == nil && st.IsDir()) || strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(os.PathSeparator))
-}
-
-func (o *ScanOptions) useColor() bool {
-	switch o.Color {
-	case "always":
-		return true
-	case "never":
-		return false
-	}
-	return os.Getenv("NO_COLOR") == "" && isTerminal(o.Out)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	return writeReports(o.Out, o.Output, o.Color, o.Formats, report.Extension, func(w io.Writer, format string, color bool) error {
+		return report.Write(w, format, rep, report.Options{Verbose: o.Verbose, Color: color})
+	})
 }
 
 func splitList(s string) []string {

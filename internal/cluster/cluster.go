@@ -64,8 +64,8 @@ type Result struct {
 	Objects []resource.Object
 	// Problems are the kinds or groups that could not be listed.
 	Problems []result.InputProblem
-	// Server is the API server's URL and Version its version.
-	Server, Version string
+	// Version is the API server's version.
+	Version string
 }
 
 // podControllers are the kinds whose pods (or whose ReplicaSets and Jobs) are
@@ -120,7 +120,7 @@ func Read(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to the cluster: %w", err)
 	}
-	res := &Result{Server: cfg.Host}
+	res := &Result{}
 	v, err := disco.ServerVersion()
 	if err != nil {
 		return nil, fmt.Errorf("reach the API server at %s: %w", cfg.Host, err)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -156,6 +157,15 @@ func TestReadLiveCluster(t *testing.T) {
 		res = read(t, cluster.Options{Kinds: []string{"Deployment", "ConfigMap"}, IncludeKinds: []string{"deployments.apps"}, ExcludeNamespaces: []string{"other"}})
 		if got := strings.Join(names(res.Objects, "Deployment", "ConfigMap"), " "); got != "Deployment/shop/db Deployment/shop/web" {
 			t.Errorf("include-kinds and exclude-namespaces: %s", got)
+		}
+	})
+	t.Run("timeout", func(t *testing.T) {
+		short, cancel := context.WithTimeout(ctx, time.Nanosecond)
+		defer cancel()
+		<-short.Done()
+		_, err := cluster.Read(short, cluster.Options{Config: c.RESTConfig(), Kinds: []string{"Deployment", "ConfigMap"}})
+		if err == nil || !strings.Contains(err.Error(), "timed out (raise --timeout)") {
+			t.Errorf("got %v, want a timeout that says to raise --timeout", err)
 		}
 	})
 	t.Run("unknown kind", func(t *testing.T) {

@@ -107,6 +107,10 @@ func New(lib *library.Library, controls []*library.Control, inputs map[string]an
 // Controls returns the controls the engine was built with.
 func (e *Engine) Controls() []*library.Control { return e.controls }
 
+// Related reports whether some control reads objects of the kind from the
+// inventory.
+func (e *Engine) Related(kind string) bool { return e.related[kind] }
+
 // Inputs returns the control inputs in force: defaults with overrides applied.
 func (e *Engine) Inputs() map[string]any { return e.inputs }
 

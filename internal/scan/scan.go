@@ -67,10 +67,11 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	for i := range objects {
 		ptrs[i] = &objects[i]
 	}
-	// Objects kept as context are not reported, but their secret values are
-	// masked like any other: a relational finding may quote them.
+	// Objects kept as context are not reported, but those of kinds a rule
+	// reads may be quoted by a relational finding: mask their secret values
+	// too. Other context objects (owned Pods and ReplicaSets) no rule sees.
 	for _, o := range ptrs {
-		if o.ContextOnly {
+		if o.ContextOnly && eng.Related(o.Ref().Kind) {
 			if content, err := o.Decoded(); err == nil {
 				collector.Add(o.Ref().Kind, content)
 			}

@@ -199,3 +199,29 @@ func TestParent(t *testing.T) {
 		}
 	}
 }
+
+// TestContextOnly checks that objects kept as context are not evaluated or
+// listed, and that the secret values of those a rule reads are masked.
+func TestContextOnly(t *testing.T) {
+	lib := testLibrary(t)
+	c2, _ := lib.Control("C-9002")
+	reads := *c2
+	reads.Related = []string{"Secret"}
+	objs := objects(t, secret, leaky, privileged)
+	objs[0].ContextOnly = true
+	objs[2].ContextOnly = true
+	rep, err := Run(t.Context(), lib, objs, Options{Controls: []*library.Control{&reads}, Scope: library.ScopeCluster})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Resources) != 1 || rep.Resources[0].Ref.Name != "leaky" {
+		t.Errorf("resources %+v, want only the evaluated Pod", rep.Resources)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "canary-secret-2") || !strings.Contains(string(b), "uses ****** inline") {
+		t.Errorf("the context Secret's value was not masked: %s", b)
+	}
+}

@@ -471,6 +471,13 @@ func (l *Library) Tests(c *Control) ([]TestCase, error) {
 	return cases, nil
 }
 
+// ReadFile reads a file of a control's folder (for example cel.yaml), or
+// returns an error satisfying errors.Is(err, fs.ErrNotExist) when the
+// control has no such file.
+func (l *Library) ReadFile(c *Control, name string) ([]byte, error) {
+	return fs.ReadFile(l.fsys, path.Join(c.dir, name))
+}
+
 // FixtureFiles lists the fixture files of a control.
 func (l *Library) FixtureFiles(c *Control) ([]string, error) {
 	entries, err := fs.ReadDir(l.fsys, path.Join(c.dir, "fixtures"))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"kubescape.io/kubescape/internal/exception"
@@ -32,37 +33,112 @@ const (
 type ScanImageOptions struct {
 	Formats           []string
 	Output            string
-	Platform          string
 	SeverityThreshold string
 	ExceptionsFile    string
-	VEX               []string
-	DBDir             string
-	MaxDBAge          string
-	Offline           bool
-	CacheDir          string
-	NoCache           bool
 	Color             string
 	ShowSuppressed    bool
+	ImageFlags
 
 	// Set by Complete.
 	inputs     []image.Input
 	exceptions *exception.Set
 	threshold  vulnreport.Severity
-	maxAge     time.Duration
 	now        time.Time
 
 	genericiooptions.IOStreams
 }
 
+// ImageFlags say how images are read and matched: platform, VEX documents,
+// the vulnerability database and the SBOM cache. Both 'scan image' and
+// 'scan --include-images' take them.
+type ImageFlags struct {
+	Platform string
+	VEX      []string
+	DBDir    string
+	MaxDBAge string
+	Offline  bool
+	CacheDir string
+	NoCache  bool
+
+	maxAge time.Duration // set by complete
+}
+
+func defaultImageFlags() ImageFlags {
+	return ImageFlags{
+		DBDir:    envOr(envDBDir, image.DefaultDBDir()),
+		CacheDir: envOr(envCacheDir, image.DefaultCacheDir()),
+		MaxDBAge: "5d",
+	}
+}
+
+// addFlags declares the flags; scope names a feature ("" for scan image,
+// "--include-images" for scan) that the help text ties them to, and
+// cacheFlag the name of the SBOM cache flag (scan has kubectl's --cache-dir).
+func (o *ImageFlags) addFlags(f *pflag.FlagSet, scope, cacheFlag string) {
+	if scope != "" {
+		scope = " (with " + scope + ")"
+	}
+	f.StringVar(&o.Platform, "platform", "", "platform of a multi-platform image, os/arch[/variant] (default linux/<host arch>)"+scope)
+	f.StringArrayVar(&o.VEX, "vex", nil, "OpenVEX or CSAF document whose not_affected and fixed statements suppress findings (repeatable)"+scope)
+	f.StringVar(&o.DBDir, "db-dir", o.DBDir, "vulnerability database directory (env "+envDBDir+")"+scope)
+	f.StringVar(&o.MaxDBAge, "max-db-age", o.MaxDBAge, "refuse a database built longer ago than this (e.g. 5d, 36h)"+scope)
+	f.BoolVar(&o.Offline, "offline", false, "refuse any network access but to the image's registry (and its token service and blob redirects)"+scope)
+	f.StringVar(&o.CacheDir, cacheFlag, o.CacheDir, "SBOM cache directory (env "+envCacheDir+")"+scope)
+	f.BoolVar(&o.NoCache, "no-cache", false, "catalog every image, neither reading nor writing the SBOM cache"+scope)
+}
+
+func (o *ImageFlags) complete() error {
+	var err error
+	if o.maxAge, err = parseAge(o.MaxDBAge); err != nil {
+		return usageError("--max-db-age %q: %w", o.MaxDBAge, err)
+	}
+	return nil
+}
+
+func (o *ImageFlags) validate() error {
+	for _, v := range o.VEX {
+		if _, err := os.Stat(v); err != nil {
+			return usageError("--vex: %w", err)
+		}
+	}
+	return nil
+}
+
+// open opens the database (unless withDB is false) and the cache and
+// returns the scanner options; the caller closes opts.DB.
+func (o *ImageFlags) open(withDB bool, exceptions *exception.Set, now time.Time) (image.Options, error) {
+	opts := image.Options{
+		Platform:     o.Platform,
+		Offline:      o.Offline,
+		VEXDocuments: o.VEX,
+		Exceptions:   exceptions,
+		Tool:         result.Tool{Name: "kubescape", Version: version.Get().Version},
+	}
+	if withDB {
+		db, err := image.OpenDB(image.DBConfig{Dir: o.DBDir, MaxAge: o.maxAge}, now)
+		if err != nil {
+			return opts, withCode(ExitError, err)
+		}
+		opts.DB = db
+	}
+	if !o.NoCache {
+		cache, err := image.OpenCache(o.CacheDir)
+		if err != nil {
+			_ = opts.DB.Close() // the database was only read; the cache error is the one to report
+			return opts, withCode(ExitError, err)
+		}
+		opts.Cache = cache
+	}
+	return opts, nil
+}
+
 // NewScanImageOptions returns the default options.
 func NewScanImageOptions(streams genericiooptions.IOStreams) *ScanImageOptions {
 	return &ScanImageOptions{
-		IOStreams: streams,
-		Formats:   []string{"pretty"},
-		Color:     "auto",
-		DBDir:     envOr(envDBDir, image.DefaultDBDir()),
-		CacheDir:  envOr(envCacheDir, image.DefaultCacheDir()),
-		MaxDBAge:  "5d",
+		IOStreams:  streams,
+		Formats:    []string{"pretty"},
+		Color:      "auto",
+		ImageFlags: defaultImageFlags(),
 	}
 }
 
@@ -130,17 +206,11 @@ vulnerability database).`,
 	f := cmd.Flags()
 	f.StringSliceVar(&o.Formats, "format", o.Formats, "report formats, comma separated: "+strings.Join(vulnreport.Formats(), ", ")+"; or one SBOM format: "+strings.Join(image.SBOMFormats, ", "))
 	f.StringVarP(&o.Output, "output", "o", "", "write to this file (one format) or directory (several formats; report.<ext> each); default standard output")
-	f.StringVar(&o.Platform, "platform", "", "platform of a multi-platform image, os/arch[/variant] (default linux/<host arch>)")
 	f.StringVar(&o.SeverityThreshold, "severity-threshold", "", "exit 1 when a finding of this severity or higher is not suppressed: negligible, low, medium, high, critical")
 	f.StringVar(&o.ExceptionsFile, "exceptions", "", "exceptions file whose 'vulnerabilities' rules ignore findings (by ID, package, fix state, image)")
-	f.StringArrayVar(&o.VEX, "vex", nil, "OpenVEX or CSAF document whose not_affected and fixed statements suppress findings (repeatable)")
-	f.StringVar(&o.DBDir, "db-dir", o.DBDir, "vulnerability database directory (env "+envDBDir+")")
-	f.StringVar(&o.MaxDBAge, "max-db-age", o.MaxDBAge, "refuse a database built longer ago than this (e.g. 5d, 36h)")
-	f.BoolVar(&o.Offline, "offline", false, "refuse any network access but to the image's registry (and its token service and blob redirects)")
-	f.StringVar(&o.CacheDir, "cache-dir", o.CacheDir, "SBOM cache directory (env "+envCacheDir+")")
-	f.BoolVar(&o.NoCache, "no-cache", false, "catalog every image, neither reading nor writing the SBOM cache")
 	f.StringVar(&o.Color, "color", o.Color, "colour the pretty report: auto (on a terminal), always, never")
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "list the findings that ignore rules or VEX statements suppressed, with the reason (pretty format)")
+	o.addFlags(f, "", "cache-dir")
 	return cmd
 }
 
@@ -154,10 +224,10 @@ func (o *ScanImageOptions) Complete(args []string) error {
 		}
 		o.inputs = append(o.inputs, in)
 	}
-	var err error
-	if o.maxAge, err = parseAge(o.MaxDBAge); err != nil {
-		return usageError("--max-db-age %q: %w", o.MaxDBAge, err)
+	if err := o.complete(); err != nil {
+		return err
 	}
+	var err error
 	if o.SeverityThreshold != "" {
 		sev, ok := vulnreport.ParseSeverity(o.SeverityThreshold)
 		if !ok || sev == vulnreport.SeverityUnknown {
@@ -225,38 +295,16 @@ func (o *ScanImageOptions) Validate() error {
 	if err := validateColor(o.Color); err != nil {
 		return err
 	}
-	for _, v := range o.VEX {
-		if _, err := os.Stat(v); err != nil {
-			return usageError("--vex: %w", err)
-		}
-	}
-	return nil
+	return o.validate()
 }
 
 // Run scans the images and writes the reports.
 func (o *ScanImageOptions) Run(ctx context.Context) (err error) {
-	opts := image.Options{
-		Platform:     o.Platform,
-		Offline:      o.Offline,
-		VEXDocuments: o.VEX,
-		Exceptions:   o.exceptions,
-		Tool:         result.Tool{Name: "kubescape", Version: version.Get().Version},
+	opts, err := o.open(o.sbomFormat() == "", o.exceptions, o.now)
+	if err != nil {
+		return err
 	}
-	var db *image.DB
-	if o.sbomFormat() == "" {
-		if db, err = image.OpenDB(image.DBConfig{Dir: o.DBDir, MaxAge: o.maxAge}, o.now); err != nil {
-			return withCode(ExitError, err)
-		}
-		opts.DB = db
-	}
-	if !o.NoCache {
-		cache, err := image.OpenCache(o.CacheDir)
-		if err != nil {
-			_ = db.Close() // the database was only read; the cache error is the one to report
-			return withCode(ExitError, err)
-		}
-		opts.Cache = cache
-	}
+	db := opts.DB
 	if f := o.sbomFormat(); f != "" {
 		return o.writeSBOM(ctx, opts, f)
 	}

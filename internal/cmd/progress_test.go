@@ -7,7 +7,8 @@ import (
 
 func TestProgressDraw(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progress{w: &buf, total: 4}
+	p := &progress{w: &buf}
+	p.setTotal(4)
 	p.step()
 	p.draw()
 	if got, want := buf.String(), "\r[#######.......................] 1/4 objects"; got != want {
@@ -19,6 +20,15 @@ func TestProgressDraw(t *testing.T) {
 	c.draw()
 	if got, want := buf.String(), "\rlisting prod: 1200 objects"; got != want {
 		t.Errorf("counter %q, want %q", got, want)
+	}
+	buf.Reset()
+	img := &progress{w: &buf, label: "scanning images", unit: "images"}
+	img.draw()
+	img.setTotal(3)
+	img.set(3)
+	img.draw()
+	if got, want := buf.String(), "\rscanning images: 0 images\r[##############################] 3/3 images"; got != want {
+		t.Errorf("image progress %q, want %q", got, want)
 	}
 }
 

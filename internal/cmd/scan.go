@@ -14,10 +14,12 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/yaml"
 
 	"kubescape.io/kubescape/internal/cluster"
 	"kubescape.io/kubescape/internal/exception"
+	"kubescape.io/kubescape/internal/image/vulnreport"
 	"kubescape.io/kubescape/internal/report"
 	"kubescape.io/kubescape/internal/result"
 	"kubescape.io/kubescape/internal/scan"
@@ -50,6 +52,11 @@ type ScanOptions struct {
 	Selector          string
 	Timeout           time.Duration
 
+	// Images of the scanned workloads (--include-images).
+	IncludeImages bool
+	ImageWorkers  int
+	ImageFlags
+
 	// Set by Complete.
 	frameworks []string
 	controlIDs []string
@@ -59,6 +66,10 @@ type ScanOptions struct {
 	inputs     map[string]any
 	exceptions *exception.Set
 	now        time.Time
+	// changed reports whether the user set a flag (set by the command).
+	changed func(name string) bool
+	// restConfig reaches the cluster of a cluster scan (set by Run).
+	restConfig *rest.Config
 
 	genericiooptions.IOStreams
 }
@@ -74,6 +85,9 @@ func NewScanOptions(streams genericiooptions.IOStreams) *ScanOptions {
 		MaxFileSize:      20 << 20,
 		ConfigFlags:      newConfigFlags(),
 		Timeout:          10 * time.Minute,
+		ImageWorkers:     2,
+		ImageFlags:       defaultImageFlags(),
+		changed:          func(string) bool { return false },
 	}
 }
 
@@ -105,8 +119,16 @@ Objects run by a scanned pod controller (the ReplicaSets of a Deployment, its
 Pods) are evaluated through their controller. Kinds the user may not list are
 reported as not scanned, and the scan goes on.
 
+With --include-images, the images the scanned workloads run are scanned for
+known vulnerabilities too (as 'scan image' does, against the local database;
+see 'vuln db'): each image once per digest, the digest taken from the status
+of the cluster's Pods when it is known, with the pods' image pull secrets
+(named in the pod spec or by its service account) as credentials. The pretty
+report adds an image section, json an "images" field and sarif a second run;
+--severity-threshold applies to vulnerabilities as well.
+
 Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
-3 some inputs could not be read, 4 the scan could not run.`,
+3 some inputs (or images) could not be read, 4 the scan could not run.`,
 		Example: `  # Every control, on a directory of manifests
   kubectl kubescape scan ./deploy
 
@@ -127,9 +149,13 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
   kubectl kubescape scan ./deploy --format sarif,junit --output reports/ \
       --compliance-threshold 80 --severity-threshold high
 
+  # The cluster and the images its workloads run; fail on critical findings of either
+  kubectl kubescape scan --include-images --severity-threshold critical
+
   # Accept known failures, and tune the controls' inputs
   kubectl kubescape scan ./deploy --exceptions exceptions.yaml --controls-config controls.yaml`,
 		RunE: func(c *cobra.Command, args []string) error {
+			o.changed = c.Flags().Changed
 			if err := o.Complete(args); err != nil {
 				return err
 			}
@@ -140,7 +166,7 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 		},
 	}
 	f := cmd.Flags()
-	f.StringSliceVar(&o.Formats, "format", o.Formats, "report formats, comma separated: "+strings.Join(report.Formats(), ", "))
+	f.StringSliceVar(&o.Formats, "format", o.Formats, "report formats, comma separated: "+strings.Join(report.Formats(), ", ")+"; with --include-images: "+strings.Join(includeImagesFormats, ", "))
 	f.StringVarP(&o.Output, "output", "o", "", "write the report to this file (one format) or directory (several formats; report.<ext> each); default standard output")
 	f.StringVar(&o.ExceptionsFile, "exceptions", "", "exceptions file (YAML or JSON) of accepted failures")
 	f.StringVar(&o.ControlsConfigFile, "controls-config", "", "file (YAML or JSON) overriding the controls' inputs, by name")
@@ -158,6 +184,9 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 	f.StringSliceVar(&o.IncludeKinds, "include-kinds", nil, "cluster scan: evaluate only these kinds or resources, e.g. Deployment,pods,roles.rbac.authorization.k8s.io")
 	f.StringVarP(&o.Selector, "selector", "l", "", "cluster scan: evaluate only objects matching this label selector, e.g. app=web,tier!=db")
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "cluster scan: give up listing the cluster after this long (0: no limit)")
+	f.BoolVar(&o.IncludeImages, "include-images", false, "also scan the images the scanned workloads run for known vulnerabilities (offline database; see 'vuln db')")
+	f.IntVar(&o.ImageWorkers, "image-workers", o.ImageWorkers, "images read and scanned at once (with --include-images)")
+	o.ImageFlags.addFlags(f, "--include-images", "sbom-cache-dir")
 	o.ConfigFlags.AddFlags(f)
 	cmd.AddCommand(NewCmdScanImage(streams))
 	return cmd
@@ -199,11 +228,17 @@ func (o *ScanOptions) Complete(args []string) error {
 			return usageError("%w", err)
 		}
 	}
+	if o.IncludeImages {
+		return o.ImageFlags.complete()
+	}
 	return nil
 }
 
 // Validate checks the options.
 func (o *ScanOptions) Validate() error {
+	if err := o.validateIncludeImages(o.changed); err != nil {
+		return err
+	}
 	if len(o.targets) > 0 {
 		for flag, set := range map[string]bool{
 			"--include-namespaces": len(o.IncludeNamespaces) > 0, "--exclude-namespaces": len(o.ExcludeNamespaces) > 0,
@@ -271,6 +306,10 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 			evaluated++
 		}
 	}
+	var images *workloadImages
+	if o.IncludeImages {
+		images = collectImages(read) // before the scan masks secret values
+	}
 	progress := newProgress(o.ErrOut, evaluated)
 	rep, err := scan.Run(ctx, o.lib, read.Objects, scan.Options{
 		Controls:   o.controls,
@@ -288,14 +327,27 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	if err := o.write(rep); err != nil {
+	var vulns *vulnreport.Report
+	if images != nil {
+		if vulns, err = o.scanImages(ctx, images); err != nil {
+			return err
+		}
+	}
+	if err := o.write(rep, vulns); err != nil {
 		return withCode(ExitError, err)
 	}
 	for _, ex := range rep.ExpiredExceptions {
 		fmt.Fprintf(o.ErrOut, "warning: exception %q expired on %s and no longer applies\n", ex.Name, ex.Expires)
 	}
 	th := scan.Thresholds{Compliance: o.ComplianceThreshold, Severity: result.Severity(strings.ToLower(o.SeverityThreshold))}
-	if breaches := th.Breaches(rep); len(breaches) > 0 {
+	breaches := th.Breaches(rep)
+	if vulns != nil && o.SeverityThreshold != "" {
+		sev, _ := vulnreport.ParseSeverity(o.SeverityThreshold)
+		if n := vulns.Breaches(sev); n > 0 {
+			breaches = append(breaches, fmt.Sprintf("%d image vulnerabilit(ies) of severity %s or higher", n, sev))
+		}
+	}
+	if len(breaches) > 0 {
 		return &exitError{code: ExitThreshold, err: errors.New(strings.Join(breaches, "; "))}
 	}
 	unreadable := 0
@@ -306,6 +358,9 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 	}
 	if unreadable > 0 {
 		return &exitError{code: ExitUnreadable, err: fmt.Errorf("%d input(s) could not be read; the report lists them", unreadable)}
+	}
+	if vulns != nil && len(vulns.Failed) > 0 {
+		return &exitError{code: ExitUnreadable, err: fmt.Errorf("%d image(s) could not be scanned; the report lists them", len(vulns.Failed))}
 	}
 	return nil
 }
@@ -355,6 +410,7 @@ func (o *ScanOptions) readCluster(ctx context.Context) (*input, error) {
 	if err != nil {
 		return nil, usageError("cluster configuration: %w", err)
 	}
+	o.restConfig = cfg
 	target := cfg.Host
 	name := raw.CurrentContext
 	if o.ConfigFlags.Context != nil && *o.ConfigFlags.Context != "" {
@@ -397,9 +453,13 @@ func (o *ScanOptions) readCluster(ctx context.Context) (*input, error) {
 	}, nil
 }
 
-func (o *ScanOptions) write(rep *result.Report) error {
+func (o *ScanOptions) write(rep *result.Report, images *vulnreport.Report) error {
 	return writeReports(o.Out, o.Output, o.Color, o.Formats, report.Extension, func(w io.Writer, format string, color bool) error {
-		return report.Write(w, format, rep, report.Options{Verbose: o.Verbose, Color: color})
+		opts := report.Options{Verbose: o.Verbose, Color: color}
+		if images != nil {
+			return writeCombined(w, format, rep, images, opts, false)
+		}
+		return report.Write(w, format, rep, opts)
 	})
 }
 
@@ -418,15 +478,17 @@ func splitList(s string) []string {
 // total, or (total zero) a count of the objects listed so far.
 type progress struct {
 	w     io.Writer
-	total int64
+	total atomic.Int64
 	label string
+	unit  string // what is counted: objects unless set
 	done  atomic.Int64
 	stop  chan struct{}
 	ended chan struct{}
 }
 
 func newProgress(w io.Writer, total int) *progress {
-	p := &progress{w: w, total: int64(total)}
+	p := &progress{w: w}
+	p.total.Store(int64(total))
 	if total > 0 {
 		p.start()
 	}
@@ -460,18 +522,25 @@ func (p *progress) start() {
 	}()
 }
 
-func (p *progress) step()     { p.done.Add(1) }
-func (p *progress) set(n int) { p.done.Store(int64(n)) }
+func (p *progress) step()          { p.done.Add(1) }
+func (p *progress) set(n int)      { p.done.Store(int64(n)) }
+func (p *progress) setTotal(n int) { p.total.Store(int64(n)) }
 
 func (p *progress) draw() {
-	done := p.done.Load()
-	if p.total == 0 {
-		fmt.Fprintf(p.w, "\r%s: %d objects", p.label, done)
+	done, total := p.done.Load(), p.total.Load()
+	unit := p.unit
+	if unit == "" {
+		unit = "objects"
+	}
+	if total == 0 {
+		if p.label != "" {
+			fmt.Fprintf(p.w, "\r%s: %d %s", p.label, done, unit)
+		}
 		return
 	}
 	const width = 30
-	filled := int(done * width / p.total)
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d objects", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, p.total)
+	filled := int(min(done, total) * width / total)
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, total, unit)
 }
 
 func (p *progress) finish() {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -287,7 +288,14 @@ func sarifRuleFor(c result.ControlSummary) sarifRule {
 		help.Text += "\n\nRemediation: " + c.Remediation
 		help.Markdown += "\n\n**Remediation:** " + md(c.Remediation)
 	}
-	tags := append([]string{"security", "kubernetes"}, c.Frameworks...)
+	// Tags are unique (SARIF requires it): the framework named security
+	// adds nothing to the tag every rule has.
+	tags := []string{"security", "kubernetes"}
+	for _, fw := range c.Frameworks {
+		if !slices.Contains(tags, fw) {
+			tags = append(tags, fw)
+		}
+	}
 	return sarifRule{
 		ID:                   c.ID,
 		Name:                 c.Name,

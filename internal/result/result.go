@@ -4,6 +4,7 @@
 package result
 
 import (
+	"encoding/json"
 	"time"
 
 	"kubescape.io/kubescape/internal/resource"
@@ -67,6 +68,10 @@ type Report struct {
 	Unreadable []InputProblem `json:"unreadable"`
 	// ExpiredExceptions lists the exceptions that no longer apply because their expiry date passed.
 	ExpiredExceptions []ExceptionRef `json:"expiredExceptions"`
+	// Images is the vulnerability report of the images the scanned workloads
+	// run (scan --include-images), in the form of 'scan image --format json';
+	// absent otherwise.
+	Images json.RawMessage `json:"images,omitempty"`
 }
 
 // Tool names the program that produced the report.

@@ -319,3 +319,30 @@ func TestFrameworksAlignedWithReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRelatedWorkloadsReviewed guards the inventory's projection of
+// workloads (engine.RelatedWorkloadFields): a control that reads workloads
+// from the inventory must be reviewed to read no other field of them, and
+// then listed here.
+func TestRelatedWorkloadsReviewed(t *testing.T) {
+	reviewed := map[string]bool{
+		"C-0293": true, // pod template labels (Service selectors)
+		"C-0299": true, // pod template labels (NetworkPolicy podSelector)
+		"C-0300": true, // metadata.name (autoscaler targets)
+	}
+	workloadKinds := map[string]bool{"Pod": true, "Deployment": true, "ReplicaSet": true, "StatefulSet": true,
+		"DaemonSet": true, "Job": true, "CronJob": true, "ReplicationController": true}
+	lib, err := library.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range lib.Controls() {
+		for _, k := range c.Related {
+			if workloadKinds[k] && !reviewed[c.ID] {
+				t.Errorf("%s reads %s objects from the inventory, which keeps only %s of them: check the rule reads no other field, then add it to the reviewed list",
+					c.ID, k, engine.RelatedWorkloadFields)
+				break
+			}
+		}
+	}
+}

@@ -89,8 +89,11 @@ func Main(args []string, in io.Reader, out, errOut io.Writer) int {
 	tuneGC()
 	streams := genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut}
 	root := NewRootCmd(streams)
+	prof := &profiler{}
+	prof.addFlags(root)
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())
+	prof.stop(errOut)
 	if err == nil {
 		return ExitOK
 	}

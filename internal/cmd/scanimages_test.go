@@ -76,7 +76,7 @@ spec:
 
 // combinedReport is the part of the json report with images that the tests read.
 type combinedReport struct {
-	Resources []json.RawMessage `json:"resources"`
+	Resources []json.RawMessage  `json:"resources"`
 	Images    *vulnreport.Report `json:"images"`
 }
 

@@ -144,6 +144,9 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 		if err != nil {
 			continue
 		}
+		if path, ok := podMetadataPath[kind]; ok {
+			content = projectWorkload(content, path)
+		}
 		// Objects listed from a cluster carry their namespace when they have
 		// one; in manifests a namespaced object may leave it to the default.
 		if clusterScoped[kind] || (o.Origin.Kind == resource.OriginCluster && o.Ref().Namespace == "") {
@@ -424,4 +427,73 @@ var clusterScoped = map[string]bool{
 	"IngressClass": true, "RuntimeClass": true, "PodSecurityPolicy": true,
 	"CertificateSigningRequest": true, "VolumeAttachment": true,
 	"CiliumClusterwideNetworkPolicy": true,
+}
+
+// podMetadataPath is where each workload kind keeps the metadata of its pods.
+var podMetadataPath = map[string][]string{
+	"Pod":                   {"metadata"},
+	"Deployment":            {"spec", "template", "metadata"},
+	"ReplicaSet":            {"spec", "template", "metadata"},
+	"StatefulSet":           {"spec", "template", "metadata"},
+	"DaemonSet":             {"spec", "template", "metadata"},
+	"Job":                   {"spec", "template", "metadata"},
+	"ReplicationController": {"spec", "template", "metadata"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "metadata"},
+}
+
+// RelatedWorkloadFields documents what a rule may read of a workload it
+// finds in the inventory (a Service's, NetworkPolicy's or autoscaler's
+// targets): the workloads are the bulk of a scan, so the inventory keeps of
+// them only apiVersion, kind, metadata (name, namespace, labels, annotations,
+// uid), spec.selector and the labels and annotations of their pods.
+const RelatedWorkloadFields = "apiVersion, kind, metadata.{name,namespace,labels,annotations,uid}, spec.selector, pod template metadata.{labels,annotations}"
+
+// projectWorkload keeps of a workload the fields RelatedWorkloadFields names.
+func projectWorkload(content map[string]any, podMeta []string) map[string]any {
+	out := pick(content, "apiVersion", "kind").(map[string]any)
+	if md, ok := content["metadata"]; ok {
+		out["metadata"] = pick(md, "name", "namespace", "labels", "annotations", "uid")
+	}
+	if len(podMeta) == 1 { // a Pod: its own metadata
+		return out
+	}
+	spec, _ := content["spec"].(map[string]any)
+	outSpec := map[string]any{}
+	if sel, ok := spec["selector"]; ok {
+		outSpec["selector"] = sel
+	}
+	out["spec"] = outSpec
+	// Rebuild the path down to the pod metadata with only that branch.
+	src, dst := spec, outSpec
+	for i, key := range podMeta[1:] {
+		if i == len(podMeta)-2 {
+			if md, ok := src[key]; ok {
+				dst[key] = pick(md, "labels", "annotations")
+			}
+			break
+		}
+		next, ok := src[key].(map[string]any)
+		if !ok {
+			break
+		}
+		m := map[string]any{}
+		dst[key] = m
+		src, dst = next, m
+	}
+	return out
+}
+
+// pick returns the named fields of an object (nil when v is not one).
+func pick(v any, keys ...string) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		if x, ok := m[k]; ok {
+			out[k] = x
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -152,5 +153,31 @@ func TestUnknownInput(t *testing.T) {
 	lib := testLibrary(t, map[string][3]string{"C-9001": {`deny contains {"message": "m"} if false`, "Pod", ""}})
 	if _, err := New(lib, lib.Controls(), map[string]any{"noSuchInput": 1}); err == nil || !strings.Contains(err.Error(), "unknown control input") {
 		t.Errorf("unknown input: got %v", err)
+	}
+}
+
+func TestProjectWorkload(t *testing.T) {
+	var cron map[string]any
+	if err := json.Unmarshal([]byte(`{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c","namespace":"n","labels":{"a":"b"},"managedFields":[{}]},
+	 "spec":{"schedule":"@daily","jobTemplate":{"spec":{"template":{"metadata":{"labels":{"app":"c"},"name":"x"},"spec":{"containers":[{"name":"x"}]}}}}}}`), &cron); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(projectWorkload(cron, podMetadataPath["CronJob"]))
+	want := `{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"labels":{"a":"b"},"name":"c","namespace":"n"},"spec":{"jobTemplate":{"spec":{"template":{"metadata":{"labels":{"app":"c"}}}}}}}`
+	if string(got) != want {
+		t.Errorf("CronJob:\n got %s\nwant %s", got, want)
+	}
+	var dep map[string]any
+	if err := json.Unmarshal([]byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"spec":{}}}}`), &dep); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = json.Marshal(projectWorkload(dep, podMetadataPath["Deployment"]))
+	if want := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{}}}`; string(got) != want {
+		t.Errorf("Deployment without pod metadata:\n got %s\nwant %s", got, want)
+	}
+	pod := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "labels": map[string]any{"x": "y"}}, "spec": map[string]any{"containers": []any{}}}
+	got, _ = json.Marshal(projectWorkload(pod, podMetadataPath["Pod"]))
+	if want := `{"kind":"Pod","metadata":{"labels":{"x":"y"},"name":"p"}}`; string(got) != want {
+		t.Errorf("Pod:\n got %s\nwant %s", got, want)
 	}
 }

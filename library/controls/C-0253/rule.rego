@@ -26,10 +26,11 @@ deprecated := {p: replacement |
 
 # An image that starts with none of the entries as written is ruled out with
 # one builtin call, without being parsed. That holds when every entry is a
-# lowercase registry host with a dot (and maybe a port and a path), as the
-# defaults are; an entry on Docker Hub (whose images are often written
-# without their host) or in another form turns the shortcut off, and every
-# image is parsed.
+# lowercase registry host with a dot (and maybe a port and a path) that is
+# its own normal form, as the defaults are; an entry on Docker Hub (whose
+# images are often written without their host), an alias of it
+# (registry.hub.docker.com) or an entry in another form turns the shortcut
+# off, and every image is parsed.
 entries := object.keys(data.inputs.deprecatedImageRegistries)
 
 candidate(image) if strings.any_prefix_match(lower(image), entries)
@@ -38,7 +39,10 @@ candidate(_) if not plain_entries
 
 plain_entries if {
 	joined := concat("\n", entries)
-	not contains(joined, "docker.io")
+	every e in entries {
+		images.normalize_prefix(e) == e
+		not startswith(e, "docker.io")
+	}
 	regex.match(`^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::[0-9]+)?(?:/[a-z0-9._-]+)*(?:\n|$))+$`, joined)
 }
 

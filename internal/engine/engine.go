@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"sort"
 	"strings"
@@ -257,7 +258,7 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	if q.err != nil {
 		return fail(q.err)
 	}
-	input, err := ast.InterfaceToValue(content)
+	input, err := ast.InterfaceToValue(withName(content))
 	if err != nil {
 		return fail(fmt.Errorf("convert object: %w", err))
 	}
@@ -495,5 +496,25 @@ func pick(v any, keys ...string) any {
 			out[k] = x
 		}
 	}
+	return out
+}
+
+// withName gives an object that has no metadata.name (a manifest that
+// relies on generateName, or a sloppy one) the name its rules' messages
+// show: its generateName, or "". A rule that formats the name into its
+// message would otherwise find nothing, and the object pass unseen.
+func withName(content map[string]any) map[string]any {
+	md, _ := content["metadata"].(map[string]any)
+	if _, ok := md["name"].(string); ok {
+		return content
+	}
+	named := maps.Clone(md)
+	if named == nil {
+		named = map[string]any{}
+	}
+	gen, _ := md["generateName"].(string)
+	named["name"] = gen
+	out := maps.Clone(content)
+	out["metadata"] = named
 	return out
 }

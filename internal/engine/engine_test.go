@@ -181,3 +181,30 @@ func TestProjectWorkload(t *testing.T) {
 		t.Errorf("Pod:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestGenerateName checks that an object named by generateName alone is
+// evaluated like any other (rules format metadata.name into messages).
+func TestGenerateName(t *testing.T) {
+	lib, err := library.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := lib.Control("C-0057")
+	e, err := New(lib, []*library.Control{c}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{
+		"generateName": `{"apiVersion":"batch/v1","kind":"Job","metadata":{"generateName":"migrate-"},"spec":{"template":{"spec":{"containers":[{"name":"m","image":"x","securityContext":{"privileged":true}}]}}}}`,
+		"no name":      `{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"m","image":"x","securityContext":{"privileged":true}}]}}`,
+	} {
+		v := e.NewSession(nil).Evaluate(t.Context(), obj(doc))
+		if len(v) != 1 || !v[0].Failed() {
+			t.Errorf("%s: privileged container not found: %+v", name, v)
+			continue
+		}
+		if name == "generateName" && !strings.Contains(v[0].Findings[0].Message, "Job migrate-") {
+			t.Errorf("message %q does not name the object by its generateName", v[0].Findings[0].Message)
+		}
+	}
+}

@@ -211,6 +211,9 @@ vulnerability database).`,
 	f.StringVar(&o.Color, "color", o.Color, "colour the pretty report: auto (on a terminal), always, never")
 	f.BoolVar(&o.ShowSuppressed, "show-suppressed", false, "list the findings that ignore rules or VEX statements suppressed, with the reason (pretty format)")
 	o.addFlags(f, "", "cache-dir")
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(append(vulnreport.Formats(), image.SBOMFormats...)...))
+	_ = cmd.RegisterFlagCompletionFunc("severity-threshold", fixedValues("negligible", "low", "medium", "high", "critical"))
+	_ = cmd.RegisterFlagCompletionFunc("color", fixedValues("auto", "always", "never"))
 	return cmd
 }
 

@@ -52,8 +52,10 @@ func withCode(code int, err error) error {
 // NewRootCmd builds the root command.
 func NewRootCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "kubectl kubescape",
-		Short: "Kubernetes security posture: scan manifests against security frameworks",
+		Use: "kubescape",
+		// kubectl runs the plugin as "kubectl kubescape": usage lines say so.
+		Annotations: map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl kubescape"},
+		Short:       "Kubernetes security posture: scan manifests against security frameworks",
 		Long: `kubectl kubescape checks Kubernetes objects against a library of security
 controls (C-0057 "Privileged container" and others) grouped in frameworks
 (NSA, ...), and reports what fails, where, and how to fix it.`,

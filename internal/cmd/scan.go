@@ -188,6 +188,10 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 	f.IntVar(&o.ImageWorkers, "image-workers", o.ImageWorkers, "images read and scanned at once (with --include-images)")
 	o.ImageFlags.addFlags(f, "--include-images", "sbom-cache-dir")
 	o.ConfigFlags.AddFlags(f)
+	cmd.ValidArgsFunction = completeScanArgs
+	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(report.Formats()...))
+	_ = cmd.RegisterFlagCompletionFunc("severity-threshold", fixedValues("low", "medium", "high", "critical"))
+	_ = cmd.RegisterFlagCompletionFunc("color", fixedValues("auto", "always", "never"))
 	cmd.AddCommand(NewCmdScanImage(streams))
 	return cmd
 }

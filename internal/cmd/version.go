@@ -70,11 +70,21 @@ func NewCmdCompletion(streams genericiooptions.IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
-		Example: `  # bash, for the current shell
+		Long: `Print a shell completion script for the command "kubescape" (for an alias
+or a link to kubectl-kubescape of that name). kubectl itself (1.26 and later)
+completes "kubectl kubescape ..." through an executable named
+kubectl_complete-kubescape on the PATH that runs "kubectl kubescape __complete"
+with the words typed: see the example.`,
+		Example: `  # kubectl kubescape <TAB>: let kubectl ask the plugin
+  printf '#!/bin/sh\nexec kubectl kubescape __complete "$@"\n' > ~/bin/kubectl_complete-kubescape
+  chmod +x ~/bin/kubectl_complete-kubescape
+
+  # bash, for the current shell, with an alias
+  alias kubescape='kubectl kubescape'
   source <(kubectl kubescape completion bash)
 
   # zsh
-  kubectl kubescape completion zsh > "${fpath[1]}/_kubectl-kubescape"`,
+  kubectl kubescape completion zsh > "${fpath[1]}/_kubescape"`,
 		ValidArgs: []string{"bash", "zsh", "fish", "powershell"},
 		Args:      cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {

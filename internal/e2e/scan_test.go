@@ -264,4 +264,21 @@ spec:
 			t.Error("the user saw a namespace it may not read")
 		}
 	})
+
+	t.Run("kubectl completes the plugin's commands and flags", func(t *testing.T) {
+		// The helper the README tells users to install.
+		helper := filepath.Join(plugin, "kubectl_complete-kubescape")
+		if err := os.WriteFile(helper, []byte("#!/bin/sh\nexec kubectl kubescape __complete \"$@\"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := plugin + string(os.PathListSeparator) + filepath.Dir(c.KubectlPath()) + string(os.PathListSeparator) + os.Getenv("PATH")
+		for args, want := range map[string]string{"sc": "scan\t", "scan --format=sa": "sarif", "vuln db st": "status"} {
+			cmd := exec.Command(c.KubectlPath(), append([]string{"__complete", "kubescape"}, strings.Fields(args)...)...)
+			cmd.Env = append(os.Environ(), "PATH="+path)
+			out, err := cmd.Output()
+			if err != nil || !strings.Contains(string(out), want) {
+				t.Errorf("kubectl __complete kubescape %s: %v\n%s", args, err, out)
+			}
+		}
+	})
 }

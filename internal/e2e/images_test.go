@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -95,23 +91,12 @@ spec:
 
 	cache := t.TempDir()
 	run := func(kubeconfig string, extra ...string) (stdout, stderr string, code int) {
-		args := append([]string{"kubescape", "scan", "--kubeconfig", kubeconfig, "--include-namespaces", "images",
-			"--include-images", "--db-dir", dbDir, "--sbom-cache-dir", cache, "--format", "json"}, extra...)
-		cmd := exec.Command(c.KubectlPath(), args...)
-		cmd.Env = append(os.Environ(), "PATH="+plugin+string(os.PathListSeparator)+os.Getenv("PATH"))
-		var out, errOut bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errOut
-		err := cmd.Run()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			code = exit.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(out.String()+errOut.String(), password) {
+		stdout, stderr, code = runPlugin(t, c, plugin, append([]string{"scan", "--kubeconfig", kubeconfig, "--include-namespaces", "images",
+			"--include-images", "--db-dir", dbDir, "--sbom-cache-dir", cache, "--format", "json"}, extra...)...)
+		if strings.Contains(stdout+stderr, password) {
 			t.Fatal("the pull secret's password is in the output")
 		}
-		return out.String(), errOut.String(), code
+		return stdout, stderr, code
 	}
 	decode := func(out string) *vulnreport.Report {
 		t.Helper()

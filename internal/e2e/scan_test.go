@@ -95,23 +95,30 @@ func (r *report) has(res string) bool { return r.status(res, "") != "" }
 // kubectl, with the plugin on PATH, and returns the report and exit code.
 func kubescape(t *testing.T, c *testcluster.Cluster, pluginDir string, args ...string) (*report, int, string) {
 	t.Helper()
+	stdout, stderr, code := runPlugin(t, c, pluginDir, args...)
+	var r report
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("kubectl kubescape %v (exit %d): report is not JSON: %v\nstdout: %.2000s\nstderr: %s", args, code, err, stdout, stderr)
+	}
+	return &r, code, stderr
+}
+
+// runPlugin runs `kubectl kubescape ARGS` through the real kubectl, with the
+// plugin on PATH, and returns its output and exit code.
+func runPlugin(t *testing.T, c *testcluster.Cluster, pluginDir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := exec.Command(c.KubectlPath(), append([]string{"kubescape"}, args...)...)
 	cmd.Env = append(os.Environ(), "PATH="+pluginDir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
-	code := 0
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		code = exit.ExitCode()
 	} else if err != nil {
 		t.Fatalf("kubectl kubescape %v: %v", args, err)
 	}
-	var r report
-	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
-		t.Fatalf("kubectl kubescape %v (exit %d): report is not JSON: %v\nstdout: %.2000s\nstderr: %s", args, code, err, stdout.String(), stderr.String())
-	}
-	return &r, code, stderr.String()
+	return out.String(), errOut.String(), code
 }
 
 const workloads = `

@@ -52,8 +52,9 @@ dist: ## Cross-build release archives (linux, darwin, windows x amd64, arm64), c
 	$(GO) run ./hack/dist -version '$(VERSION)' -out dist
 
 .PHONY: generate
-generate: ## Regenerate docs/controls.md and the framework pages from the library
+generate: ## Regenerate docs/controls.md, the framework pages and the ValidatingAdmissionPolicies of deploy/vap from the library
 	$(GO) run ./hack/gendocs -out docs
+	$(GO) run ./hack/genvap -out deploy/vap
 
 .PHONY: verify
 verify: ## Check formatting, go.mod, vet, and that generated files are up to date
@@ -61,6 +62,7 @@ verify: ## Check formatting, go.mod, vet, and that generated files are up to dat
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) run ./hack/gendocs -out docs -check
+	$(GO) run ./hack/genvap -out deploy/vap -check
 
 .PHONY: lint
 lint: ## Run golangci-lint (installed, pinned, by hack/tools.sh)

@@ -47,6 +47,11 @@ bench: build ## Benchmarks: file scans of SIZES objects, a cluster scan of 5,000
 	$(GO) run ./internal/image/imagebench -bin $(BIN) -packages 1000
 	bin="$$(hack/testcluster/build.sh)"; KUBESCAPE_TESTCLUSTER_BIN="$$bin" $(GO) test -run '^$$' -bench ClusterScan -benchtime 3x ./internal/e2e/ | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)'
 
+.PHONY: bench-webhook
+bench-webhook: ## Webhook benchmarks: handler latency over the fixture corpus, and an HTTPS load test on loopback (200 clients, 30 s)
+	$(GO) test -run '^$$' -bench Handler -benchtime 2000x ./webhook/ | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)'
+	$(GO) run ./hack/webhookbench -clients 200 -duration 30s
+
 .PHONY: dist
 dist: ## Cross-build release archives (linux, darwin, windows x amd64, arm64), checksums and the krew manifest into dist/
 	$(GO) run ./hack/dist -version '$(VERSION)' -out dist

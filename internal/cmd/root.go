@@ -80,6 +80,7 @@ controls (C-0057 "Privileged container" and others) grouped in frameworks
 		NewCmdCompletion(streams),
 		NewCmdVuln(streams),
 		NewCmdVAP(streams),
+		NewCmdWebhook(streams),
 	)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%w\nSee '%s --help'.", err, c.CommandPath())

@@ -180,9 +180,8 @@ type outcome struct {
 	// regoRelated are the Rego verdicts on the stored object with related
 	// objects, for a control whose cel.yaml says it reads them only to name
 	// them in findings.
-	regoRelated   []relatedVerdict
-	cel           Decision
-	messageErrors []string
+	regoRelated []relatedVerdict
+	cel         Decision
 }
 
 // relatedVerdict is a Rego verdict reached with an inventory of related objects.

@@ -186,7 +186,7 @@ Exit codes: 0 no threshold breached, 1 a threshold breached, 2 usage error,
 	f.DurationVar(&o.Timeout, "timeout", o.Timeout, "cluster scan: give up listing the cluster after this long (0: no limit)")
 	f.BoolVar(&o.IncludeImages, "include-images", false, "also scan the images the scanned workloads run for known vulnerabilities (offline database; see 'vuln db')")
 	f.IntVar(&o.ImageWorkers, "image-workers", o.ImageWorkers, "images read and scanned at once (with --include-images)")
-	o.ImageFlags.addFlags(f, "--include-images", "sbom-cache-dir")
+	o.addFlags(f, "--include-images", "sbom-cache-dir")
 	o.ConfigFlags.AddFlags(f)
 	cmd.ValidArgsFunction = completeScanArgs
 	_ = cmd.RegisterFlagCompletionFunc("format", fixedValues(report.Formats()...))
@@ -233,7 +233,7 @@ func (o *ScanOptions) Complete(args []string) error {
 		}
 	}
 	if o.IncludeImages {
-		return o.ImageFlags.complete()
+		return o.complete()
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func (o *ScanOptions) validateIncludeImages(changed func(string) bool) error {
 	if o.ImageWorkers < 1 {
 		return usageError("--image-workers must be at least 1")
 	}
-	return o.ImageFlags.validate()
+	return o.validate()
 }
 
 // workloadImages is what --include-images gathers from the objects before

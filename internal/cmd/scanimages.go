@@ -18,6 +18,7 @@ import (
 	"kubescape.io/kubescape/internal/image/vulnreport"
 	"kubescape.io/kubescape/internal/report"
 	"kubescape.io/kubescape/internal/result"
+	"kubescape.io/kubescape/library"
 )
 
 // includeImagesFormats are the report formats that can carry the images'
@@ -61,7 +62,7 @@ type workloadImages struct {
 
 func collectImages(read *input) *workloadImages {
 	w := &workloadImages{WorkloadImages: image.CollectWorkloadImages(read.Objects)}
-	if read.scope != "cluster" {
+	if read.scope != library.ScopeCluster {
 		w.dockerConfigs = image.ManifestPullSecrets(read.Objects, w.PullSecrets)
 	}
 	return w

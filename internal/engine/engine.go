@@ -145,7 +145,7 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 		if err != nil {
 			continue
 		}
-		if path, ok := podMetadataPath[kind]; ok {
+		if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
 			content = projectWorkload(content, path)
 		}
 		// Objects listed from a cluster carry their namespace when they have
@@ -430,17 +430,8 @@ var clusterScoped = map[string]bool{
 	"CiliumClusterwideNetworkPolicy": true,
 }
 
-// podMetadataPath is where each workload kind keeps the metadata of its pods.
-var podMetadataPath = map[string][]string{
-	"Pod":                   {"metadata"},
-	"Deployment":            {"spec", "template", "metadata"},
-	"ReplicaSet":            {"spec", "template", "metadata"},
-	"StatefulSet":           {"spec", "template", "metadata"},
-	"DaemonSet":             {"spec", "template", "metadata"},
-	"Job":                   {"spec", "template", "metadata"},
-	"ReplicationController": {"spec", "template", "metadata"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template", "metadata"},
-}
+// ClusterScoped reports whether a built-in kind has no namespace.
+func ClusterScoped(kind string) bool { return clusterScoped[kind] }
 
 // RelatedWorkloadFields documents what a rule may read of a workload it
 // finds in the inventory (a Service's, NetworkPolicy's or autoscaler's
@@ -449,7 +440,8 @@ var podMetadataPath = map[string][]string{
 // uid), spec.selector and the labels and annotations of their pods.
 const RelatedWorkloadFields = "apiVersion, kind, metadata.{name,namespace,labels,annotations,uid}, spec.selector, pod template metadata.{labels,annotations}"
 
-// projectWorkload keeps of a workload the fields RelatedWorkloadFields names.
+// projectWorkload keeps of a workload the fields RelatedWorkloadFields
+// names; podMeta is the path of its pods' metadata.
 func projectWorkload(content map[string]any, podMeta []string) map[string]any {
 	out := pick(content, "apiVersion", "kind").(map[string]any)
 	if md, ok := content["metadata"]; ok {
@@ -464,22 +456,20 @@ func projectWorkload(content map[string]any, podMeta []string) map[string]any {
 		outSpec["selector"] = sel
 	}
 	out["spec"] = outSpec
-	// Rebuild the path down to the pod metadata with only that branch.
+	// Rebuild the path from spec down to the pod metadata, that branch only.
 	src, dst := spec, outSpec
-	for i, key := range podMeta[1:] {
-		if i == len(podMeta)-2 {
-			if md, ok := src[key]; ok {
-				dst[key] = pick(md, "labels", "annotations")
-			}
-			break
-		}
+	last := len(podMeta) - 1
+	for _, key := range podMeta[1:last] {
 		next, ok := src[key].(map[string]any)
 		if !ok {
-			break
+			return out
 		}
 		m := map[string]any{}
 		dst[key] = m
 		src, dst = next, m
+	}
+	if md, ok := src[podMeta[last]]; ok {
+		dst[podMeta[last]] = pick(md, "labels", "annotations")
 	}
 	return out
 }

@@ -162,7 +162,7 @@ func TestProjectWorkload(t *testing.T) {
 	 "spec":{"schedule":"@daily","jobTemplate":{"spec":{"template":{"metadata":{"labels":{"app":"c"},"name":"x"},"spec":{"containers":[{"name":"x"}]}}}}}}`), &cron); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := json.Marshal(projectWorkload(cron, podMetadataPath["CronJob"]))
+	got, _ := json.Marshal(projectWorkload(cron, podMeta(t, "CronJob")))
 	want := `{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"labels":{"a":"b"},"name":"c","namespace":"n"},"spec":{"jobTemplate":{"spec":{"template":{"metadata":{"labels":{"app":"c"}}}}}}}`
 	if string(got) != want {
 		t.Errorf("CronJob:\n got %s\nwant %s", got, want)
@@ -171,12 +171,12 @@ func TestProjectWorkload(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"spec":{}}}}`), &dep); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = json.Marshal(projectWorkload(dep, podMetadataPath["Deployment"]))
+	got, _ = json.Marshal(projectWorkload(dep, podMeta(t, "Deployment")))
 	if want := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{}}}`; string(got) != want {
 		t.Errorf("Deployment without pod metadata:\n got %s\nwant %s", got, want)
 	}
 	pod := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "labels": map[string]any{"x": "y"}}, "spec": map[string]any{"containers": []any{}}}
-	got, _ = json.Marshal(projectWorkload(pod, podMetadataPath["Pod"]))
+	got, _ = json.Marshal(projectWorkload(pod, podMeta(t, "Pod")))
 	if want := `{"kind":"Pod","metadata":{"labels":{"x":"y"},"name":"p"}}`; string(got) != want {
 		t.Errorf("Pod:\n got %s\nwant %s", got, want)
 	}
@@ -207,4 +207,13 @@ func TestGenerateName(t *testing.T) {
 			t.Errorf("message %q does not name the object by its generateName", v[0].Findings[0].Message)
 		}
 	}
+}
+
+func podMeta(t *testing.T, kind string) []string {
+	t.Helper()
+	path, ok := resource.PodTemplatePath(kind, "metadata")
+	if !ok {
+		t.Fatalf("%s runs no pods", kind)
+	}
+	return path
 }

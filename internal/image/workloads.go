@@ -28,18 +28,6 @@ type WorkloadImages struct {
 	ServiceAccounts []Name
 }
 
-// podSpecPath is where each pod controller kind keeps its pod spec.
-var podSpecPath = map[string][]string{
-	"Pod":                   {"spec"},
-	"Deployment":            {"spec", "template", "spec"},
-	"ReplicaSet":            {"spec", "template", "spec"},
-	"StatefulSet":           {"spec", "template", "spec"},
-	"DaemonSet":             {"spec", "template", "spec"},
-	"Job":                   {"spec", "template", "spec"},
-	"ReplicationController": {"spec", "template", "spec"},
-	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
-}
-
 var containerFields = []string{"initContainers", "containers", "ephemeralContainers"}
 
 // CollectWorkloadImages finds the images of the workloads among objects:
@@ -58,7 +46,7 @@ func CollectWorkloadImages(objects []resource.Object) WorkloadImages {
 	for i := range objects {
 		o := &objects[i]
 		ref := o.Ref()
-		path, ok := podSpecPath[ref.Kind]
+		path, ok := resource.PodTemplatePath(ref.Kind, "spec")
 		if !ok || (o.ContextOnly && ref.Kind != "Pod") {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -276,4 +277,28 @@ func (o *Object) Locate(path string) (Position, bool) {
 		return Position{}, false
 	}
 	return o.Locator.Locate(path)
+}
+
+// podTemplates is where each workload kind keeps the template of its pods; a
+// Pod is its own.
+var podTemplates = map[string][]string{
+	"Pod":                   {},
+	"Deployment":            {"spec", "template"},
+	"ReplicaSet":            {"spec", "template"},
+	"StatefulSet":           {"spec", "template"},
+	"DaemonSet":             {"spec", "template"},
+	"Job":                   {"spec", "template"},
+	"ReplicationController": {"spec", "template"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template"},
+}
+
+// PodTemplatePath returns the path of the pod template of a workload kind
+// (empty for a Pod, which is its own template), followed by the field asked
+// for ("spec" or "metadata"), and whether the kind runs pods at all.
+func PodTemplatePath(kind, field string) ([]string, bool) {
+	path, ok := podTemplates[kind]
+	if !ok {
+		return nil, false
+	}
+	return append(slices.Clip(path), field), true
 }

@@ -2,6 +2,7 @@ package resource
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -40,5 +41,22 @@ func TestRelease(t *testing.T) {
 	o.Release()
 	if m, _ := o.Decoded(); m != nil || o.Ref().Name != "p" || o.Labels()["a"] != "b" {
 		t.Errorf("after Release: content %v, ref %v, labels %v", m, o.Ref(), o.Labels())
+	}
+}
+
+func TestPodTemplatePath(t *testing.T) {
+	for _, tc := range []struct{ kind, field, want string }{
+		{"Pod", "spec", "spec"},
+		{"Deployment", "metadata", "spec.template.metadata"},
+		{"CronJob", "spec", "spec.jobTemplate.spec.template.spec"},
+		{"CronJob", "metadata", "spec.jobTemplate.spec.template.metadata"}, // the first call must not have changed the table
+	} {
+		path, ok := PodTemplatePath(tc.kind, tc.field)
+		if got := strings.Join(path, "."); !ok || got != tc.want {
+			t.Errorf("PodTemplatePath(%s, %s) = %q, %v; want %q", tc.kind, tc.field, got, ok, tc.want)
+		}
+	}
+	if _, ok := PodTemplatePath("Service", "spec"); ok {
+		t.Error("a Service runs no pods")
 	}
 }

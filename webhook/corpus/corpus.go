@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
+	"kubescape.io/kubescape/internal/engine"
 	"kubescape.io/kubescape/library"
 )
 
@@ -77,17 +78,6 @@ func matches(o map[string]any, want string) bool {
 	return false
 }
 
-// clusterScoped are the kinds of the fixtures that have no namespace.
-var clusterScoped = map[string]bool{
-	"Namespace": true, "Node": true, "PersistentVolume": true, "ClusterRole": true,
-	"ClusterRoleBinding": true, "StorageClass": true, "CustomResourceDefinition": true,
-	"ValidatingWebhookConfiguration": true, "MutatingWebhookConfiguration": true,
-	"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true,
-	"PriorityClass": true, "APIService": true, "CSIDriver": true, "CSINode": true,
-	"IngressClass": true, "RuntimeClass": true, "PodSecurityPolicy": true,
-	"CertificateSigningRequest": true, "VolumeAttachment": true,
-}
-
 // Review builds the AdmissionReview the API server would send for the
 // object: the request's kind from its apiVersion and kind, its namespace
 // (default for a namespaced object that names none), and the object itself.
@@ -105,7 +95,7 @@ func Review(obj map[string]any, op admissionv1.Operation, uid string) ([]byte, e
 	md, _ := obj["metadata"].(map[string]any)
 	name, _ := md["name"].(string)
 	ns, _ := md["namespace"].(string)
-	if ns == "" && !clusterScoped[kind] {
+	if ns == "" && !engine.ClusterScoped(kind) {
 		ns = "default"
 	}
 	gvk := metav1.GroupVersionKind{Group: gv.Group, Version: gv.Version, Kind: kind}

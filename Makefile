@@ -19,8 +19,9 @@ help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## Build the plugin into bin/kubectl-kubescape
+build: ## Build the plugin into bin/kubectl-kubescape and the storage server into bin/kubescape-storage
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/kubectl-kubescape
+	$(GO) build -ldflags '$(LDFLAGS)' -o bin/kubescape-storage ./cmd/kubescape-storage
 
 .PHONY: demo
 demo: build ## Build the plugin and scan the bundled example (examples/shop)
@@ -52,22 +53,28 @@ bench-webhook: ## Webhook benchmarks: handler latency over the fixture corpus, a
 	$(GO) test -run '^$$' -bench Handler -benchtime 2000x ./webhook/ | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\)'
 	$(GO) run ./hack/webhookbench -clients 200 -duration 30s
 
+.PHONY: bench-storage
+bench-storage: ## Storage server benchmark: creates/s, gets/s, a paginated list of 10,000 objects, watch latency, peak RSS
+	bin="$$(hack/testcluster/build.sh)"; KUBESCAPE_TESTCLUSTER_BIN="$$bin" $(GO) test -run '^$$' -bench Storage -benchtime 1x ./internal/e2e/ | grep -v '^\(goos\|goarch\|pkg\|cpu\|PASS\|ok\|BenchmarkStorage\|--- BENCH\|    cluster.go\)'
+
 .PHONY: dist
 dist: ## Cross-build release archives (linux, darwin, windows x amd64, arm64), checksums and the krew manifest into dist/
 	$(GO) run ./hack/dist -version '$(VERSION)' -out dist
 
 .PHONY: generate
-generate: ## Regenerate docs/controls.md, the framework pages and the ValidatingAdmissionPolicies of deploy/vap from the library
+generate: ## Regenerate docs/controls.md, the framework pages and deploy/vap from the library, and the storage API's generated code
 	$(GO) run ./hack/gendocs -out docs
 	$(GO) run ./hack/genvap -out deploy/vap
+	hack/update-codegen.sh
 
 .PHONY: verify
-verify: ## Check formatting, go.mod, vet, and that generated files are up to date
+verify: ## Check formatting, go.mod, vet, and that generated files (docs, deploy/vap, storage codegen) are up to date
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) run ./hack/gendocs -out docs -check
 	$(GO) run ./hack/genvap -out deploy/vap -check
+	hack/verify-codegen.sh
 
 .PHONY: lint
 lint: ## Run golangci-lint (installed, pinned, by hack/tools.sh)

@@ -69,6 +69,7 @@ type Cluster struct {
 	UserNamespace string
 
 	ca         *authority
+	frontProxy *authority
 	admin      *rest.Config
 	etcdURL    string
 	etcd       *process
@@ -181,10 +182,10 @@ func (c *Cluster) run(ctx context.Context, o *options) error {
 
 func (c *Cluster) path(name string) string { return filepath.Join(c.Dir, name) }
 
-// writePKI writes the CA, the API server's serving certificate and the
-// service-account signing keys.
+// writePKI writes the CA, the API server's serving certificate, the
+// service-account signing keys and the aggregation layer's front-proxy PKI.
 func (c *Cluster) writePKI() error {
-	ca, err := newAuthority()
+	ca, err := newAuthority("kubescape-testcluster-ca")
 	if err != nil {
 		return err
 	}
@@ -202,7 +203,10 @@ func (c *Cluster) writePKI() error {
 			return err
 		}
 	}
-	return writeServiceAccountKeys(c.path("sa.key"), c.path("sa.pub"))
+	if err := writeServiceAccountKeys(c.path("sa.key"), c.path("sa.pub")); err != nil {
+		return err
+	}
+	return c.writeFrontProxyPKI()
 }
 
 // startEtcd starts a single-member etcd on a free loopback port. The peer
@@ -287,7 +291,7 @@ func (c *Cluster) startAPIServer(ctx context.Context, extra []string) error {
 			// Without it the API server rejects privileged Pods before any policy sees them.
 			"--allow-privileged=true",
 			"--profiling=false",
-		}, extra...)
+		}, append(c.aggregationArgs(), extra...)...)
 		p, err := startProcess("kube-apiserver", filepath.Join(c.BinDir, "kube-apiserver"), c.path("kube-apiserver.log"), args)
 		if err != nil {
 			return err

@@ -15,23 +15,25 @@ import (
 	"time"
 )
 
-// authority is the cluster's certificate authority: it signs the API
-// server's serving certificate and the client certificates of every
-// identity, and the API server trusts it for client authentication.
+// authority is a certificate authority of the cluster. The cluster CA signs
+// the API server's serving certificate and the client certificates of every
+// identity, and the API server trusts it for client authentication; the
+// front-proxy CA signs only the client certificate the aggregator presents
+// to extension API servers.
 type authority struct {
 	cert    *x509.Certificate
 	key     crypto.Signer
 	certPEM []byte
 }
 
-func newAuthority() (*authority, error) {
+func newAuthority(cn string) (*authority, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, fmt.Errorf("generate CA key: %w", err)
+		return nil, fmt.Errorf("generate key of %s: %w", cn, err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "kubescape-testcluster-ca"},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             time.Now().Add(-time.Hour),
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
@@ -40,11 +42,11 @@ func newAuthority() (*authority, error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
-		return nil, fmt.Errorf("create CA certificate: %w", err)
+		return nil, fmt.Errorf("create certificate of %s: %w", cn, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, fmt.Errorf("parse CA certificate: %w", err)
+		return nil, fmt.Errorf("parse certificate of %s: %w", cn, err)
 	}
 	return &authority{cert: cert, key: key, certPEM: pemBlock("CERTIFICATE", der)}, nil
 }

@@ -85,9 +85,14 @@ func (p *process) addrInUse() bool {
 // process may take it before the component binds it, so callers retry on
 // "address already in use".
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	return freePortOn(net.IPv4(127, 0, 0, 1))
+}
+
+// freePortOn returns a TCP port of ip that was free a moment ago.
+func freePortOn(ip net.IP) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip.String(), "0"))
 	if err != nil {
-		return 0, fmt.Errorf("find a free loopback port: %w", err)
+		return 0, fmt.Errorf("find a free port on %s: %w", ip, err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	if err := l.Close(); err != nil {

@@ -16,20 +16,8 @@ func ValidateApplicationProfile(obj *v1beta1.ApplicationProfile) field.ErrorList
 	spec := field.NewPath("spec")
 	errs = append(errs, validateWorkload(&obj.Spec.Workload, spec.Child("workload"), true)...)
 	errs = append(errs, validateStringSet(obj.Spec.Architectures, spec.Child("architectures"))...)
-	for _, list := range []struct {
-		name       string
-		containers []v1beta1.ContainerProfile
-	}{
-		{"containers", obj.Spec.Containers},
-		{"initContainers", obj.Spec.InitContainers},
-		{"ephemeralContainers", obj.Spec.EphemeralContainers},
-	} {
-		fldPath := spec.Child(list.name)
-		errs = append(errs, validateUnique(len(list.containers), func(i int) string { return list.containers[i].Name }, fldPath, "name")...)
-		for i := range list.containers {
-			errs = append(errs, validateContainerProfile(&list.containers[i], fldPath.Index(i))...)
-		}
-	}
+	errs = append(errs, validateContainerLists(spec, obj.Spec.Containers, obj.Spec.InitContainers, obj.Spec.EphemeralContainers,
+		func(c *v1beta1.ContainerProfile) string { return c.Name }, validateContainerProfile)...)
 	return append(errs, validateProfileStatus(&obj.Status, field.NewPath("status"))...)
 }
 
@@ -125,24 +113,13 @@ func ValidateNetworkNeighborhood(obj *v1beta1.NetworkNeighborhood) field.ErrorLi
 	spec := field.NewPath("spec")
 	errs = append(errs, validateWorkload(&obj.Spec.Workload, spec.Child("workload"), true)...)
 	errs = append(errs, validateLabelSelector(&obj.Spec.Selector, spec.Child("selector"))...)
-	for _, list := range []struct {
-		name       string
-		containers []v1beta1.NetworkNeighborhoodContainer
-	}{
-		{"containers", obj.Spec.Containers},
-		{"initContainers", obj.Spec.InitContainers},
-		{"ephemeralContainers", obj.Spec.EphemeralContainers},
-	} {
-		fldPath := spec.Child(list.name)
-		errs = append(errs, validateUnique(len(list.containers), func(i int) string { return list.containers[i].Name }, fldPath, "name")...)
-		for i := range list.containers {
-			c := &list.containers[i]
-			p := fldPath.Index(i)
-			errs = append(errs, validateDNSLabel(c.Name, p.Child("name"), false)...)
+	errs = append(errs, validateContainerLists(spec, obj.Spec.Containers, obj.Spec.InitContainers, obj.Spec.EphemeralContainers,
+		func(c *v1beta1.NetworkNeighborhoodContainer) string { return c.Name },
+		func(c *v1beta1.NetworkNeighborhoodContainer, p *field.Path) field.ErrorList {
+			errs := validateDNSLabel(c.Name, p.Child("name"), false)
 			errs = append(errs, validateNeighbors(c.Ingress, p.Child("ingress"))...)
-			errs = append(errs, validateNeighbors(c.Egress, p.Child("egress"))...)
-		}
-	}
+			return append(errs, validateNeighbors(c.Egress, p.Child("egress"))...)
+		})...)
 	return append(errs, validateProfileStatus(&obj.Status, field.NewPath("status"))...)
 }
 
@@ -217,20 +194,8 @@ func ValidateSeccompProfile(obj *v1beta1.SeccompProfile) field.ErrorList {
 	errs := validateNamespacedMeta(&obj.ObjectMeta)
 	spec := field.NewPath("spec")
 	errs = append(errs, validateWorkload(&obj.Spec.Workload, spec.Child("workload"), true)...)
-	for _, list := range []struct {
-		name       string
-		containers []v1beta1.ContainerSeccompProfile
-	}{
-		{"containers", obj.Spec.Containers},
-		{"initContainers", obj.Spec.InitContainers},
-		{"ephemeralContainers", obj.Spec.EphemeralContainers},
-	} {
-		fldPath := spec.Child(list.name)
-		errs = append(errs, validateUnique(len(list.containers), func(i int) string { return list.containers[i].Name }, fldPath, "name")...)
-		for i := range list.containers {
-			errs = append(errs, validateContainerSeccomp(&list.containers[i], fldPath.Index(i))...)
-		}
-	}
+	errs = append(errs, validateContainerLists(spec, obj.Spec.Containers, obj.Spec.InitContainers, obj.Spec.EphemeralContainers,
+		func(c *v1beta1.ContainerSeccompProfile) string { return c.Name }, validateContainerSeccomp)...)
 	return append(errs, validateSeccompStatus(&obj.Status, field.NewPath("status"))...)
 }
 
@@ -309,4 +274,27 @@ func ValidateSeccompProfileUpdate(newObj, oldObj *v1beta1.SeccompProfile) field.
 func ValidateSeccompProfileStatusUpdate(newObj, oldObj *v1beta1.SeccompProfile) field.ErrorList {
 	errs := validateMetaUpdate(&newObj.ObjectMeta, &oldObj.ObjectMeta)
 	return append(errs, validateSeccompStatus(&newObj.Status, field.NewPath("status"))...)
+}
+
+// validateContainerLists validates the containers, initContainers and
+// ephemeralContainers lists of a per-container spec: names unique within
+// each list, and every entry.
+func validateContainerLists[T any](spec *field.Path, containers, initContainers, ephemeralContainers []T,
+	name func(*T) string, validate func(*T, *field.Path) field.ErrorList) field.ErrorList {
+	var errs field.ErrorList
+	for _, list := range []struct {
+		name  string
+		items []T
+	}{
+		{"containers", containers},
+		{"initContainers", initContainers},
+		{"ephemeralContainers", ephemeralContainers},
+	} {
+		fldPath := spec.Child(list.name)
+		errs = append(errs, validateUnique(len(list.items), func(i int) string { return name(&list.items[i]) }, fldPath, "name")...)
+		for i := range list.items {
+			errs = append(errs, validate(&list.items[i], fldPath.Index(i))...)
+		}
+	}
+	return errs
 }

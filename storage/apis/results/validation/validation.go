@@ -74,22 +74,18 @@ func validateWorkload(w *v1beta1.WorkloadReference, fldPath *field.Path, namespa
 // validateDNSLabel validates a name that must be a DNS label (container,
 // namespace names).
 func validateDNSLabel(value string, fldPath *field.Path, required bool) field.ErrorList {
-	if value == "" {
-		if required {
-			return field.ErrorList{field.Required(fldPath, "")}
-		}
-		return nil
-	}
-	var errs field.ErrorList
-	for _, msg := range utilvalidation.IsDNS1123Label(value) {
-		errs = append(errs, field.Invalid(fldPath, value, msg))
-	}
-	return errs
+	return validateName(value, fldPath, required, utilvalidation.IsDNS1123Label)
 }
 
 // validateDNSSubdomain validates a name that must be a DNS subdomain
 // (object, pod, node names).
 func validateDNSSubdomain(value string, fldPath *field.Path, required bool) field.ErrorList {
+	return validateName(value, fldPath, required, utilvalidation.IsDNS1123Subdomain)
+}
+
+// validateName checks a name with one of apimachinery's name checks; empty
+// is an error only when the name is required.
+func validateName(value string, fldPath *field.Path, required bool, check func(string) []string) field.ErrorList {
 	if value == "" {
 		if required {
 			return field.ErrorList{field.Required(fldPath, "")}
@@ -97,7 +93,7 @@ func validateDNSSubdomain(value string, fldPath *field.Path, required bool) fiel
 		return nil
 	}
 	var errs field.ErrorList
-	for _, msg := range utilvalidation.IsDNS1123Subdomain(value) {
+	for _, msg := range check(value) {
 		errs = append(errs, field.Invalid(fldPath, value, msg))
 	}
 	return errs

@@ -13,7 +13,6 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 
-	"kubescape.io/kubescape/internal/engine"
 	"kubescape.io/kubescape/internal/resource"
 	"kubescape.io/kubescape/webhook/corpus"
 	"kubescape.io/kubescape/webhook/inventory"
@@ -34,7 +33,7 @@ func BenchmarkHandler(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := engine.New(lib, p.Controls(), nil)
+	eng, err := NewEngine(lib, p.Controls(), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -34,7 +34,6 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 
-	"kubescape.io/kubescape/internal/engine"
 	"kubescape.io/kubescape/internal/resource"
 	"kubescape.io/kubescape/library"
 	"kubescape.io/kubescape/webhook"
@@ -95,7 +94,7 @@ func run(clients int, duration time.Duration, passes, workers int) error {
 	if err != nil {
 		return err
 	}
-	eng, err := engine.New(lib, p.Controls(), nil)
+	eng, err := webhook.NewEngine(lib, p.Controls(), nil)
 	if err != nil {
 		return err
 	}

@@ -270,7 +270,7 @@ func (o *WebhookServeOptions) Validate() error {
 func (o *WebhookServeOptions) Run(ctx context.Context) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	eng, err := engine.New(o.lib, o.policy.Controls(), o.inputs)
+	eng, err := webhook.NewEngine(o.lib, o.policy.Controls(), o.inputs)
 	if err != nil {
 		return usageError("%w", err)
 	}

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -216,4 +218,75 @@ func podMeta(t *testing.T, kind string) []string {
 		t.Fatalf("%s runs no pods", kind)
 	}
 	return path
+}
+
+// TestSplitQueriesGiveTheSameVerdicts evaluates objects of several kinds
+// with every control of the library as one query and as 2 and 3 concurrent
+// ones: the verdicts must be the same, control by control.
+func TestSplitQueriesGiveTheSameVerdicts(t *testing.T) {
+	lib, err := library.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := []string{
+		`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"shop"},"spec":{"template":{"spec":{"hostNetwork":true,"containers":[{"name":"a","image":"nginx","securityContext":{"privileged":true,"capabilities":{"add":["SYS_ADMIN"]}}},{"name":"b","image":"registry.example.com/b:1","env":[{"name":"PASSWORD","value":"x"}]}]}}}}`,
+		`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"shop"},"spec":{"containers":[{"name":"a","image":"nginx:1.27","securityContext":{"runAsNonRoot":true,"readOnlyRootFilesystem":true,"allowPrivilegeEscalation":false}}],"volumes":[{"name":"h","hostPath":{"path":"/var/run/docker.sock"}}]}}`,
+		`{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"admin-ish"},"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}`,
+		`{"apiVersion":"v1","kind":"Service","metadata":{"name":"s","namespace":"shop"},"spec":{"type":"NodePort","ports":[{"port":80}]}}`,
+	}
+	verdicts := func(split int) [][]string {
+		e, err := New(lib, lib.Controls(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.SplitQueries(split)
+		s := e.NewSession(nil)
+		var out [][]string
+		for _, doc := range objects {
+			var got []string
+			for _, v := range s.Evaluate(t.Context(), obj(doc)) {
+				line := v.Control.ID + fmt.Sprintf(" err=%v", v.Err)
+				for _, f := range v.Findings {
+					line += " | " + f.Message
+				}
+				got = append(got, line)
+			}
+			out = append(out, got)
+		}
+		return out
+	}
+	want := verdicts(1)
+	failed := 0
+	for _, lines := range want {
+		for _, l := range lines {
+			if strings.Contains(l, " | ") {
+				failed++
+			}
+		}
+	}
+	if failed < 8 {
+		t.Fatalf("the objects fail only %d controls; the comparison needs more", failed)
+	}
+	for _, split := range []int{2, 3} {
+		if got := verdicts(split); !reflect.DeepEqual(got, want) {
+			t.Errorf("split %d:\n got %q\nwant %q", split, got, want)
+		}
+	}
+}
+
+func TestSplitQueriesKeepBrokenRulesApart(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		"C-9001": {"x := 1 if input.kind\nx := 2 if input.kind\ndeny contains {\"message\": \"m\"} if x == 1", "Pod", ""},
+		"C-9002": {`deny contains {"message": "always"} if input.kind == "Pod"`, "Pod", ""},
+		"C-9003": {`deny contains {"message": "also"} if input.kind == "Pod"`, "Pod", ""},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.SplitQueries(2)
+	v := e.NewSession(nil).Evaluate(t.Context(), obj(`{"kind": "Pod"}`))
+	if len(v) != 3 || v[0].Control.ID != "C-9001" || v[0].Err == nil || v[1].Err != nil || !v[1].Failed() || v[2].Err != nil || !v[2].Failed() {
+		t.Errorf("verdicts %+v", v)
+	}
 }

@@ -6,10 +6,35 @@ import (
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"sync/atomic"
 )
 
-// Memory the collector may use before it must run, whatever the heap.
-const baseMemoryLimit = 330 << 20
+// Memory the collector may use before it must run, whatever the heap: 330
+// MiB by default; 170 MiB for cluster scans (see clusterScanMemory).
+const (
+	baseMemoryLimit    = 330 << 20
+	clusterMemoryLimit = 170 << 20
+)
+
+// baseLimit is the base of the memory limit in force.
+var baseLimit atomic.Int64
+
+func init() { baseLimit.Store(baseMemoryLimit) }
+
+// clusterScanMemory lowers the base of the memory limit for a cluster scan.
+// Its objects come from the API as plain maps, without the source text and
+// line index a file scan keeps, so its live heap is small, and it has time
+// to spare (5,000 objects in about 4 s, against a 10 s budget): collecting
+// within 170 MiB instead of 330 MiB kept the same wall time and took its
+// peak RSS from 435 MB to 273 MB. A file scan of 10,000 objects, whose heap
+// is larger, ran 65% slower under the lower limit, so files keep 330 MiB.
+func clusterScanMemory() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	baseLimit.Store(clusterMemoryLimit)
+	debug.SetMemoryLimit(clusterMemoryLimit)
+}
 
 // tuneGC trades memory the scan has for time it does not: a scan keeps its
 // objects compact, so its live heap is small, and the default GOGC=100
@@ -24,7 +49,7 @@ func tuneGC() {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(baseMemoryLimit)
+		debug.SetMemoryLimit(baseLimit.Load())
 		watchOnce.Do(watchLiveHeap)
 	}
 }
@@ -51,5 +76,5 @@ func watchLiveHeap() {
 // limitFor is the memory limit for a live heap: the base limit, or twice the
 // live heap once that is larger.
 func limitFor(live uint64) int64 {
-	return max(int64(baseMemoryLimit), 2*int64(live))
+	return max(baseLimit.Load(), 2*int64(live))
 }

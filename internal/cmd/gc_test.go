@@ -7,7 +7,15 @@ import (
 	"time"
 )
 
+// withBase runs the test with a base limit, restored afterwards (cluster
+// scans of other tests lower it).
+func withBase(t *testing.T, base int64) {
+	old := baseLimit.Swap(base)
+	t.Cleanup(func() { baseLimit.Store(old) })
+}
+
 func TestLimitFor(t *testing.T) {
+	withBase(t, baseMemoryLimit)
 	for live, want := range map[uint64]int64{0: baseMemoryLimit, 100 << 20: baseMemoryLimit, 165 << 20: baseMemoryLimit, 400 << 20: 800 << 20} {
 		if got := limitFor(live); got != want {
 			t.Errorf("limitFor(%d MiB) = %d MiB, want %d MiB", live>>20, got>>20, want>>20)
@@ -18,6 +26,7 @@ func TestLimitFor(t *testing.T) {
 // TestWatchLiveHeap checks that the limit follows a live heap above the base
 // limit after a collection.
 func TestWatchLiveHeap(t *testing.T) {
+	withBase(t, baseMemoryLimit)
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
 	debug.SetMemoryLimit(baseMemoryLimit)
 	watchLiveHeap()
@@ -34,4 +43,27 @@ func TestWatchLiveHeap(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	runtime.KeepAlive(big)
+}
+
+func TestClusterScanMemory(t *testing.T) {
+	withBase(t, baseMemoryLimit)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	clusterScanMemory()
+	if got := debug.SetMemoryLimit(-1); got != clusterMemoryLimit {
+		t.Errorf("memory limit %d MiB, want %d MiB", got>>20, clusterMemoryLimit>>20)
+	}
+	if got := limitFor(50 << 20); got != clusterMemoryLimit {
+		t.Errorf("limitFor(50 MiB) = %d MiB after clusterScanMemory, want %d MiB", got>>20, clusterMemoryLimit>>20)
+	}
+	if got := limitFor(400 << 20); got != 800<<20 {
+		t.Errorf("limitFor(400 MiB) = %d MiB, want 800 MiB", got>>20)
+	}
+	// GOMEMLIMIT in the environment wins.
+	baseLimit.Store(baseMemoryLimit)
+	t.Setenv("GOMEMLIMIT", "1GiB")
+	clusterScanMemory()
+	if baseLimit.Load() != baseMemoryLimit {
+		t.Error("clusterScanMemory changed the limit although GOMEMLIMIT is set")
+	}
 }

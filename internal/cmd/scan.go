@@ -415,6 +415,7 @@ func (o *ScanOptions) readCluster(ctx context.Context) (*input, error) {
 		return nil, usageError("cluster configuration: %w", err)
 	}
 	o.restConfig = cfg
+	clusterScanMemory()
 	target := cfg.Host
 	name := raw.CurrentContext
 	if o.ConfigFlags.Context != nil && *o.ConfigFlags.Context != "" {

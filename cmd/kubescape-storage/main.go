@@ -11,5 +11,5 @@ import (
 )
 
 func main() {
-	os.Exit(cli.Run(server.NewServeCommand("kubescape-storage", os.Stdout, os.Stderr)))
+	os.Exit(cli.Run(server.NewServeCommand("kubescape-storage")))
 }

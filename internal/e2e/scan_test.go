@@ -20,17 +20,30 @@ import (
 // its own and returns the directory.
 func scanPlugin(t testing.TB) string {
 	t.Helper()
-	root, err := exec.Command("go", "env", "GOMOD").Output()
+	return filepath.Dir(goBuild(t, "kubectl-kubescape"))
+}
+
+// goBuild builds ./cmd/NAME of the module into a temporary directory and
+// returns the binary's path.
+func goBuild(t testing.TB, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/"+name)
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, out)
+	}
+	return bin
+}
+
+// repoRoot is the root of the module.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		t.Fatalf("go env GOMOD: %v", err)
 	}
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "kubectl-kubescape"), "./cmd/kubectl-kubescape")
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(root)))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build the plugin: %v\n%s", err, out)
-	}
-	return dir
+	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
 // report is the part of the JSON report the tests read.

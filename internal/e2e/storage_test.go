@@ -50,27 +50,6 @@ type storageServer struct {
 	exited                   chan struct{}
 }
 
-// repoRoot is the root of the module.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
-
-func buildStorage(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kubescape-storage")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/kubescape-storage")
-	cmd.Dir = repoRoot(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build kubescape-storage: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // newStorageServer prepares a server on a non-loopback address of a network
 // namespace the test creates (the API server refuses loopback endpoints),
 // with a serving certificate for the Service name the aggregator checks.
@@ -113,7 +92,7 @@ current-context: test
 		t.Fatal(err)
 	}
 	s := &storageServer{
-		bin: buildStorage(t), dataDir: filepath.Join(dir, "data"), kubeconfig: kc,
+		bin: goBuild(t, "kubescape-storage"), dataDir: filepath.Join(dir, "data"), kubeconfig: kc,
 		certFile: filepath.Join(dir, "tls.crt"), keyFile: filepath.Join(dir, "tls.key"),
 		ca: ca.CertPEM, ip: ip, args: extra, log: &bytes.Buffer{},
 	}
@@ -463,11 +442,12 @@ func TestStorageThroughKubectl(t *testing.T) {
 			body []byte
 			code int
 		}{
-			"not JSON":       {[]byte("{not json"), http.StatusBadRequest},
-			"truncated":      {good[:len(good)/2], http.StatusBadRequest},
-			"wrong kind":     {[]byte(`{"apiVersion":"results.kubescape.io/v1beta1","kind":"SBOM","metadata":{"name":"x"}}`), http.StatusBadRequest},
-			"over 64 MiB":    {append(append([]byte(`{"apiVersion":"results.kubescape.io/v1beta1","kind":"RuntimeAlert","metadata":{"name":"x"},"spec":{"message":"`), bytes.Repeat([]byte("x"), 65<<20)...), []byte(`"}}`)...), http.StatusRequestEntityTooLarge},
-			"over the limit": {append(append([]byte(`{"apiVersion":"results.kubescape.io/v1beta1","kind":"RuntimeAlert","metadata":{"name":"x"},"spec":{"message":"`), bytes.Repeat([]byte("x"), 300<<10)...), []byte(`"}}`)...), http.StatusRequestEntityTooLarge},
+			"not JSON":    {[]byte("{not json"), http.StatusBadRequest},
+			"truncated":   {good[:len(good)/2], http.StatusBadRequest},
+			"wrong kind":  {[]byte(`{"apiVersion":"results.kubescape.io/v1beta1","kind":"SBOM","metadata":{"name":"x"}}`), http.StatusBadRequest},
+			"over 64 MiB": {append(append([]byte(`{"apiVersion":"results.kubescape.io/v1beta1","kind":"RuntimeAlert","metadata":{"name":"x"},"spec":{"message":"`), bytes.Repeat([]byte("x"), 65<<20)...), []byte(`"}}`)...), http.StatusRequestEntityTooLarge},
+			// Valid, but above the 256 KiB limit of runtimealerts.
+			"over the limit": {bytes.Replace(good, []byte(`"message":"`), []byte(`"message":"`+strings.Repeat("x", 300<<10)), 1), http.StatusRequestEntityTooLarge},
 		} {
 			code, body, err := d.do(t.Context(), http.MethodPost, path, tc.body, "application/json")
 			if err != nil || code != tc.code {

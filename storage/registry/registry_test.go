@@ -30,15 +30,22 @@ func newAPI(t *testing.T, limits map[string]int64, alerts AlertRetention) *API {
 	install.Install(scheme)
 	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
 	codecs := serializer.NewCodecFactory(scheme)
-	db, err := sqlitestore.Open(t.TempDir(), sqlitestore.Options{})
+	sizes := map[schema.GroupResource]int64{}
+	for res, n := range DefaultMaxObjectSizes() {
+		sizes[v1beta1.Resource(res)] = n
+	}
+	for res, n := range limits {
+		sizes[v1beta1.Resource(res)] = n
+	}
+	db, err := sqlitestore.Open(t.TempDir(), sqlitestore.Options{MaxObjectSizes: sizes, SizeLimitFlag: "--max-object-size"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
 	a, err := New(Config{
 		Scheme: scheme, Codecs: codecs,
-		RESTOptions:   RESTOptionsGetter{DB: db, Codec: codecs.LegacyCodec(v1beta1.SchemeGroupVersion)},
-		MaxObjectSize: limits, Alerts: alerts,
+		RESTOptions: RESTOptionsGetter{DB: db, Codec: codecs.LegacyCodec(v1beta1.SchemeGroupVersion)},
+		Alerts:      alerts,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -175,7 +182,7 @@ func TestSizeLimit(t *testing.T) {
 	if !apierrors.IsRequestEntityTooLargeError(err) {
 		t.Fatalf("create of an SBOM over the limit: %v, want 413", err)
 	}
-	for _, want := range []string{"SBOM", sbom.Name, "8192-byte limit for sboms", "--max-object-size sboms=SIZE"} {
+	for _, want := range []string{"sboms.results.kubescape.io", sbom.Name, "8192 bytes", "limit for sboms", "--max-object-size sboms=SIZE"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

@@ -160,7 +160,7 @@ func resources() []*resource {
 				{name: "Container", typ: "string", value: func(o runtime.Object) any { return o.(*v1beta1.RuntimeAlert).Spec.ContainerName }},
 				{name: "Node", typ: "string", priority: 1, value: func(o runtime.Object) any { return o.(*v1beta1.RuntimeAlert).Spec.NodeName }},
 				{name: "Count", typ: "integer", priority: 1, value: func(o runtime.Object) any { return max(o.(*v1beta1.RuntimeAlert).Spec.Count, 1) }},
-				{name: "Seen", typ: "string", value: func(o runtime.Object) any { return age(metav1.NewTime(alertTime(o))) }},
+				{name: "Seen", typ: "string", value: func(o runtime.Object) any { return age(metav1.NewTime(alertTime(o.(*v1beta1.RuntimeAlert)))) }},
 				{name: "Message", typ: "string", priority: 1, value: func(o runtime.Object) any { return o.(*v1beta1.RuntimeAlert).Spec.Message }},
 			},
 		}, validation.ValidateRuntimeAlert, validation.ValidateRuntimeAlertUpdate, validation.ValidateRuntimeAlertStatusUpdate),

@@ -30,10 +30,7 @@ type Config struct {
 	Scheme      *runtime.Scheme
 	Codecs      serializer.CodecFactory
 	RESTOptions generic.RESTOptionsGetter
-	// MaxObjectSize is the size limit per resource (plural name -> bytes);
-	// resources not named get their default.
-	MaxObjectSize map[string]int64
-	Alerts        AlertRetention
+	Alerts      AlertRetention
 }
 
 // API is the results.kubescape.io/v1beta1 group, ready to install.
@@ -51,11 +48,7 @@ func New(cfg Config) (*API, error) {
 		if r.computed {
 			continue
 		}
-		limit := r.maxSize
-		if n, ok := cfg.MaxObjectSize[r.plural]; ok {
-			limit = n
-		}
-		st, status, err := r.newStore(cfg.Scheme, cfg.RESTOptions, limit)
+		st, status, err := r.newStore(cfg.Scheme, cfg.RESTOptions)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", r.plural, err)
 		}
@@ -82,9 +75,8 @@ func (a *API) Storage(name string) rest.Storage { return a.storage[name] }
 
 // newStore builds the generic registry store of a resource on the shared
 // SQLite store, and the store of its /status subresource if it has one.
-func (r *resource) newStore(scheme *runtime.Scheme, opts generic.RESTOptionsGetter, limit int64) (*genericregistry.Store, *StatusREST, error) {
+func (r *resource) newStore(scheme *runtime.Scheme, opts generic.RESTOptionsGetter) (*genericregistry.Store, *StatusREST, error) {
 	s := strategy{ObjectTyper: scheme, NameGenerator: names.SimpleNameGenerator, res: r}
-	beginCreate, beginUpdate := r.sizeLimit(limit)
 	st := &genericregistry.Store{
 		NewFunc:                   r.newObj,
 		NewListFunc:               r.newList,
@@ -95,8 +87,6 @@ func (r *resource) newStore(scheme *runtime.Scheme, opts generic.RESTOptionsGett
 		UpdateStrategy:            s,
 		DeleteStrategy:            s,
 		ResetFieldsStrategy:       s,
-		BeginCreate:               beginCreate,
-		BeginUpdate:               beginUpdate,
 		TableConvertor:            r.table(),
 	}
 	if err := st.CompleteWithOptions(&generic.StoreOptions{RESTOptions: opts, AttrFunc: getAttrs}); err != nil {
@@ -109,7 +99,6 @@ func (r *resource) newStore(scheme *runtime.Scheme, opts generic.RESTOptionsGett
 	ss := statusStrategy{s}
 	statusStore.UpdateStrategy = ss
 	statusStore.ResetFieldsStrategy = ss
-	statusStore.BeginCreate = nil
 	return st, &StatusREST{store: &statusStore}, nil
 }
 
@@ -193,7 +182,8 @@ type resource struct {
 	columns              []column
 }
 
-// DefaultMaxObjectSizes are the default size limits per resource.
+// DefaultMaxObjectSizes are the default size limits per resource (the
+// SQLite store enforces them, with 413).
 func DefaultMaxObjectSizes() map[string]int64 {
 	out := map[string]int64{}
 	for _, r := range resources() {

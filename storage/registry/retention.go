@@ -7,10 +7,8 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metainternalversion "k8s.io/apimachinery/pkg/apis/meta/internalversion"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	genericapirequest "k8s.io/apiserver/pkg/endpoints/request"
 	"k8s.io/apiserver/pkg/registry/rest"
 	"k8s.io/klog/v2"
@@ -67,24 +65,18 @@ func (a *API) PruneAlerts(ctx context.Context, now time.Time) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("listing runtime alerts: %w", err)
 		}
-		if err := meta.EachListItem(obj, func(o runtime.Object) error {
-			m, err := meta.Accessor(o)
-			if err != nil {
-				return err
-			}
-			refs = append(refs, alertRef{namespace: m.GetNamespace(), name: m.GetName(), at: alertTime(o)})
-			return nil
-		}); err != nil {
-			return 0, err
+		list, ok := obj.(*v1beta1.RuntimeAlertList)
+		if !ok {
+			return 0, fmt.Errorf("listing runtime alerts: unexpected %T", obj)
 		}
-		l, err := meta.ListAccessor(obj)
-		if err != nil {
-			return 0, err
+		for i := range list.Items {
+			a := &list.Items[i]
+			refs = append(refs, alertRef{namespace: a.Namespace, name: a.Name, at: alertTime(a)})
 		}
-		if l.GetContinue() == "" {
+		if list.Continue == "" {
 			break
 		}
-		opts.Continue = l.GetContinue()
+		opts.Continue = list.Continue
 	}
 	sort.Slice(refs, func(i, j int) bool { return refs[i].at.After(refs[j].at) })
 	var doomed []alertRef
@@ -116,14 +108,7 @@ func isNotFound(err error) bool { return apierrors.IsNotFound(err) }
 
 // alertTime is when a RuntimeAlert happened (its last occurrence), or when
 // it was stored if the agent gave no time.
-func alertTime(o runtime.Object) time.Time {
-	a, ok := o.(*v1beta1.RuntimeAlert)
-	if !ok {
-		if m, err := meta.Accessor(o); err == nil {
-			return m.GetCreationTimestamp().Time
-		}
-		return time.Time{}
-	}
+func alertTime(a *v1beta1.RuntimeAlert) time.Time {
 	if a.Spec.LastTime != nil && !a.Spec.LastTime.IsZero() {
 		return a.Spec.LastTime.Time
 	}

@@ -2,19 +2,15 @@ package registry
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	genericregistry "k8s.io/apiserver/pkg/registry/generic/registry"
 	"k8s.io/apiserver/pkg/storage"
 	"k8s.io/apiserver/pkg/storage/names"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
@@ -184,31 +180,4 @@ func getAttrs(obj runtime.Object) (labels.Set, fields.Set, error) {
 
 func predicate(label labels.Selector, field fields.Selector) storage.SelectionPredicate {
 	return storage.SelectionPredicate{Label: label, Field: field, GetAttrs: getAttrs}
-}
-
-// sizeLimit refuses objects above the resource's limit with 413, naming the
-// object, its size, the limit and the flag that changes it.
-func (r *resource) sizeLimit(limit int64) (genericregistry.BeginCreateFunc, genericregistry.BeginUpdateFunc) {
-	check := func(obj runtime.Object) error {
-		b, err := json.Marshal(obj)
-		if err != nil {
-			return apierrors.NewBadRequest(fmt.Sprintf("cannot encode the %s: %v", r.kind, err))
-		}
-		if int64(len(b)) <= limit {
-			return nil
-		}
-		name := ""
-		if m, err := meta.Accessor(obj); err == nil {
-			name = m.GetName()
-		}
-		return apierrors.NewRequestEntityTooLargeError(fmt.Sprintf(
-			"%s %q is %d bytes, above the %d-byte limit for %s; store less in it, or raise the limit with the server flag --max-object-size %s=SIZE",
-			r.kind, name, len(b), limit, r.plural, r.plural))
-	}
-	noop := func(context.Context, bool) {}
-	return func(_ context.Context, obj runtime.Object, _ *metav1.CreateOptions) (genericregistry.FinishFunc, error) {
-			return noop, check(obj)
-		}, func(_ context.Context, obj, _ runtime.Object, _ *metav1.UpdateOptions) (genericregistry.FinishFunc, error) {
-			return noop, check(obj)
-		}
 }

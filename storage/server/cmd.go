@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,8 +12,8 @@ import (
 
 // NewServeCommand is the command of the kubescape-storage binary, which the
 // in-cluster Deployment runs (and anyone can run as a local process).
-func NewServeCommand(use string, out, errOut io.Writer) *cobra.Command {
-	o := NewOptions(out, errOut)
+func NewServeCommand(use string) *cobra.Command {
+	o := NewOptions()
 	var kubeconfig string
 	cmd := &cobra.Command{
 		Use:   use,

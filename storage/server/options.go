@@ -3,7 +3,6 @@ package server
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"sort"
 	"strings"
@@ -48,13 +47,11 @@ type Options struct {
 	AlternateDNS []string
 	AlternateIPs []net.IP
 
-	Out, ErrOut io.Writer
-
 	maxSizes map[string]int64
 }
 
 // NewOptions returns the options with their defaults.
-func NewOptions(out, errOut io.Writer) *Options {
+func NewOptions() *Options {
 	rec := genericoptions.NewRecommendedOptions("", nil)
 	rec.Etcd = nil
 	rec.SecureServing.BindPort = 6443
@@ -74,8 +71,6 @@ func NewOptions(out, errOut io.Writer) *Options {
 		History:            5 * time.Minute,
 		HistoryRevisions:   1000,
 		CompactionInterval: time.Minute,
-		Out:                out,
-		ErrOut:             errOut,
 	}
 }
 

@@ -62,7 +62,6 @@ func (o *Options) Run(ctx context.Context) error {
 type Server struct {
 	generic *genericapiserver.GenericAPIServer
 	db      *sqlitestore.DB
-	api     *registry.API
 }
 
 // New opens the store and builds the server.
@@ -108,12 +107,17 @@ func (o *Options) New() (*Server, error) {
 		cfg.Authentication.Authenticator = healthOnlyAnonymous{cfg.Authentication.Authenticator}
 	}
 
+	limits := map[schema.GroupResource]int64{}
+	for res, n := range o.maxSizes {
+		limits[v1beta1.Resource(res)] = n
+	}
 	db, err := sqlitestore.Open(o.DataDir, sqlitestore.Options{
 		RetainDuration:     o.History,
 		RetainRevisions:    retainRevisions(o.HistoryRevisions),
 		CompactionInterval: o.CompactionInterval,
-		// The registry enforces each resource's own limit first, with a 413.
-		MaxObjectSize: cfg.MaxRequestBodyBytes,
+		// Each resource's limit, refused with a 413 that names the flag.
+		MaxObjectSizes: limits,
+		SizeLimitFlag:  "--max-object-size",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("opening the store in %s: %w", o.DataDir, err)
@@ -126,10 +130,9 @@ func (o *Options) New() (*Server, error) {
 		return nil, err
 	}
 	api, err := registry.New(registry.Config{
-		Scheme:        Scheme,
-		Codecs:        Codecs,
-		RESTOptions:   cfg.RESTOptionsGetter,
-		MaxObjectSize: o.maxSizes,
+		Scheme:      Scheme,
+		Codecs:      Codecs,
+		RESTOptions: cfg.RESTOptionsGetter,
 		Alerts: registry.AlertRetention{
 			MaxAge: o.AlertMaxAge, MaxCount: o.AlertMaxCount, Interval: o.AlertPruneInterval,
 		},
@@ -153,7 +156,7 @@ func (o *Options) New() (*Server, error) {
 		go api.RunAlertRetention(ctx)
 		return nil
 	})
-	return &Server{generic: gs, db: db, api: api}, nil
+	return &Server{generic: gs, db: db}, nil
 }
 
 // Run serves until ctx is done, then closes the store.

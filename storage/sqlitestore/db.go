@@ -56,6 +56,9 @@ type Options struct {
 	// a larger one for SBOMs; it also applies to the stores that Decorator
 	// creates.
 	MaxObjectSizes map[schema.GroupResource]int64
+	// SizeLimitFlag, when set, is the server flag that raises a resource's
+	// limit (e.g. --max-object-size); the 413 says how to use it.
+	SizeLimitFlag string
 	// RetainRevisions is how many of the most recent resource versions
 	// compaction always keeps. Negative keeps none. Default
 	// DefaultRetainRevisions.

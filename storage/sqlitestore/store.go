@@ -188,9 +188,13 @@ func (s *Store) encode(key string, obj runtime.Object) ([]byte, error) {
 		return nil, err
 	}
 	if int64(len(data)) > s.maxObjectSize {
+		advice := "make the object smaller"
+		if flag := s.db.opts.SizeLimitFlag; flag != "" {
+			advice += fmt.Sprintf(", or raise the limit for %s with the server flag %s %s=SIZE", s.groupResource.Resource, flag, s.groupResource.Resource)
+		}
 		return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf(
-			"%s %s is %d bytes once serialized, more than the %d bytes the storage accepts for this resource; make the object smaller",
-			s.groupResource.String(), strings.TrimPrefix(key, s.resourcePrefix+"/"), len(data), s.maxObjectSize))
+			"%s %s is %d bytes once serialized, more than the %d bytes the storage accepts for this resource; %s",
+			s.groupResource.String(), strings.TrimPrefix(key, s.resourcePrefix+"/"), len(data), s.maxObjectSize, advice))
 	}
 	return data, nil
 }

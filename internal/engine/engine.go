@@ -1,8 +1,11 @@
 // Package engine evaluates the library's Rego controls over Kubernetes
 // objects. The library is compiled once; each object is evaluated with one
-// prepared query holding every control that applies to its kind, and objects
-// are evaluated concurrently. Relational rules read the objects of the kinds
-// they name from data.inventory, an index built once per scan.
+// query holding every control that applies to its kind, planned by OPA's
+// planner and run by the interpreter of irvm.go, and objects are evaluated
+// concurrently. Relational rules read the objects of the kinds they name
+// from data.inventory, an index built once per scan. OPA's own evaluator
+// (topdown) is the reference the plans are tested against, and evaluates an
+// object control by control when a rule fails at run time.
 package engine
 
 import (
@@ -11,7 +14,9 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,18 +54,32 @@ func (v Verdict) Failed() bool { return len(v.Findings) > 0 }
 type Engine struct {
 	controls []*library.Control
 	byKind   map[string][]*library.Control
-	compiler *ast.Compiler
 	inputs   map[string]any
 	related  map[string]bool
 	// split is how many queries share the controls of a kind (at least 1).
 	split int
+
+	// sources are the modules by file name; compiler holds them compiled
+	// for the planner, which turns the queries of kinds into the plans
+	// irProgram runs.
+	sources  map[string]string
+	compiler *ast.Compiler
+	mu       sync.Mutex
+	queries  map[string]*kindQuery
+	// topdown is the library compiled for OPA's own evaluator, built the
+	// first time a plan fails at run time: it evaluates that object's
+	// controls one by one, so that only a broken rule is reported.
+	topdownOnce sync.Once
+	topdown     *ast.Compiler
+	topdownErr  error
 }
 
-// SplitQueries makes sessions created afterwards evaluate the controls of a
-// kind as n queries that run concurrently for each object, instead of one.
-// It lowers the latency of evaluating one object at a time, as the webhook
-// does for each admission request, on a machine with idle cores; scans, which
-// evaluate many objects in parallel, gain nothing from it.
+// SplitQueries makes the engine evaluate the controls of a kind as n queries
+// that run concurrently for each object, instead of one. It lowers the
+// latency of evaluating one object at a time, as the webhook does for each
+// admission request, on a machine with idle cores; scans, which evaluate
+// many objects in parallel, gain nothing from it. Call it before the first
+// evaluation.
 func (e *Engine) SplitQueries(n int) { e.split = max(1, n) }
 
 // New compiles the rules of the given controls. Inputs override the
@@ -71,6 +90,8 @@ func New(lib *library.Library, controls []*library.Control, inputs map[string]an
 		inputs:  lib.Defaults(),
 		related: map[string]bool{},
 		split:   1,
+		sources: map[string]string{},
+		queries: map[string]*kindQuery{},
 	}
 	for name, v := range inputs {
 		if _, ok := e.inputs[name]; !ok {
@@ -78,28 +99,13 @@ func New(lib *library.Library, controls []*library.Control, inputs map[string]an
 		}
 		e.inputs[name] = v
 	}
-	modules := map[string]*ast.Module{}
-	parse := func(name, src string) error {
-		m, err := ast.ParseModuleWithOpts(name, src, ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			return fmt.Errorf("parse %s: %w", name, err)
-		}
-		modules[name] = m
-		return nil
-	}
-	for name, src := range lib.LibModules() {
-		if err := parse(name, src); err != nil {
-			return nil, err
-		}
-	}
+	maps.Copy(e.sources, lib.LibModules())
 	for _, c := range controls {
 		e.controls = append(e.controls, c)
 		if c.Rego == "" {
 			continue
 		}
-		if err := parse("controls/"+c.ID+"/rule.rego", c.Rego); err != nil {
-			return nil, err
-		}
+		e.sources["controls/"+c.ID+"/rule.rego"] = c.Rego
 		for _, k := range c.Kinds {
 			e.byKind[k] = append(e.byKind[k], c)
 		}
@@ -107,12 +113,36 @@ func New(lib *library.Library, controls []*library.Control, inputs map[string]an
 			e.related[k] = true
 		}
 	}
-	e.compiler = ast.NewCompiler()
-	e.compiler.Compile(modules)
-	if e.compiler.Failed() {
-		return nil, fmt.Errorf("compile rules: %w", e.compiler.Errors)
+	compiler, err := compile(e.sources, ast.EvalModeIR)
+	if err != nil {
+		return nil, err
 	}
+	e.compiler = compiler
 	return e, nil
+}
+
+// compile parses and compiles the modules for an evaluation mode.
+func compile(sources map[string]string, mode ast.CompilerEvalMode) (*ast.Compiler, error) {
+	modules := make(map[string]*ast.Module, len(sources))
+	for _, name := range slices.Sorted(maps.Keys(sources)) {
+		m, err := ast.ParseModuleWithOpts(name, sources[name], ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		modules[name] = m
+	}
+	compiler := ast.NewCompiler().WithEvalMode(mode)
+	compiler.Compile(modules)
+	if compiler.Failed() {
+		return nil, fmt.Errorf("compile rules: %w", compiler.Errors)
+	}
+	return compiler, nil
+}
+
+// topdownCompiler is the library compiled for OPA's evaluator.
+func (e *Engine) topdownCompiler() (*ast.Compiler, error) {
+	e.topdownOnce.Do(func() { e.topdown, e.topdownErr = compile(e.sources, ast.EvalModeTopdown) })
+	return e.topdown, e.topdownErr
 }
 
 // Controls returns the controls the engine was built with.
@@ -128,19 +158,23 @@ func (e *Engine) Inputs() map[string]any { return e.inputs }
 // Session evaluates objects against one inventory of related objects.
 type Session struct {
 	engine *Engine
-	store  storage.Store
+	// data is the data document: control inputs and the inventory.
+	data map[string]any
+	// value is data as the plans read it.
+	value ast.Value
 
-	mu      sync.Mutex
-	queries map[string]*kindQuery
+	// store holds data for OPA's evaluator, built when a plan fails.
+	storeOnce sync.Once
+	store     storage.Store
 }
 
 type kindQuery struct {
 	once     sync.Once
 	controls []*library.Control
-	// parts are the prepared queries; part i holds the controls whose
+	// parts are the planned queries; part i holds the controls whose
 	// index is i modulo len(parts) (interleaved, so that each part gets
 	// controls of every cost), bound to x0, x1, ... in that order.
-	parts []rego.PreparedEvalQuery
+	parts []*irProgram
 	err   error
 }
 
@@ -184,27 +218,41 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 		"inputs":    e.inputs,
 		"inventory": map[string]any{"namespaced": namespaced, "cluster": cluster},
 	}
-	store := inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true))
-	return &Session{engine: e, store: store, queries: map[string]*kindQuery{}}
+	s := &Session{engine: e, data: data}
+	v, err := ast.InterfaceToValue(data)
+	if err != nil {
+		// Decoded objects and inputs are JSON values; keep the session usable.
+		v = ast.NewObject()
+	}
+	s.value = v
+	return s
 }
 
-func (s *Session) query(ctx context.Context, kind string) *kindQuery {
-	s.mu.Lock()
-	q, ok := s.queries[kind]
+// topdownStore is the session's data for OPA's evaluator.
+func (s *Session) topdownStore() storage.Store {
+	s.storeOnce.Do(func() {
+		s.store = inmem.NewFromObjectWithOpts(s.data, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true))
+	})
+	return s.store
+}
+
+func (e *Engine) query(ctx context.Context, kind string) *kindQuery {
+	e.mu.Lock()
+	q, ok := e.queries[kind]
 	if !ok {
-		q = &kindQuery{controls: s.engine.byKind[kind]}
-		s.queries[kind] = q
+		q = &kindQuery{controls: e.byKind[kind]}
+		e.queries[kind] = q
 	}
-	s.mu.Unlock()
+	e.mu.Unlock()
 	q.once.Do(func() {
-		n := min(s.engine.split, len(q.controls))
+		n := min(e.split, len(q.controls))
 		for part := range n {
-			pq, err := prepare(ctx, s.engine.compiler, s.store, partOf(q.controls, part, n))
+			p, err := e.plan(ctx, partOf(q.controls, part, n))
 			if err != nil {
 				q.err = err
 				return
 			}
-			q.parts = append(q.parts, pq)
+			q.parts = append(q.parts, p)
 		}
 	})
 	return q
@@ -236,9 +284,9 @@ func binding(i int) string {
 	return fmt.Sprintf("x%d", i)
 }
 
-// prepare builds one query that evaluates the deny set of every control,
-// bound to x0, x1, ... in the order of controls.
-func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, controls []*library.Control) (rego.PreparedEvalQuery, error) {
+// queryOf is one query that evaluates the deny set of every control, bound
+// to x0, x1, ... in the order of controls.
+func queryOf(controls []*library.Control) string {
 	var b strings.Builder
 	for i, c := range controls {
 		if i > 0 {
@@ -246,10 +294,28 @@ func prepare(ctx context.Context, compiler *ast.Compiler, store storage.Store, c
 		}
 		fmt.Fprintf(&b, "%s := %s.deny", binding(i), c.Package)
 	}
+	return b.String()
+}
+
+// plan plans the query of the controls and compiles it for evaluation.
+func (e *Engine) plan(ctx context.Context, controls []*library.Control) (*irProgram, error) {
+	policy, err := planQuery(ctx, e.compiler, queryOf(controls))
+	if err != nil {
+		return nil, err
+	}
+	return newIRProgram(policy)
+}
+
+// prepare prepares the query of the controls for OPA's evaluator.
+func (s *Session) prepare(ctx context.Context, controls []*library.Control) (rego.PreparedEvalQuery, error) {
+	compiler, err := s.engine.topdownCompiler()
+	if err != nil {
+		return rego.PreparedEvalQuery{}, err
+	}
 	r := rego.New(
-		rego.Query(b.String()),
+		rego.Query(queryOf(controls)),
 		rego.Compiler(compiler),
-		rego.Store(store),
+		rego.Store(s.topdownStore()),
 		rego.SetRegoVersion(ast.RegoV1),
 	)
 	pq, err := r.PrepareForEval(ctx)
@@ -266,7 +332,7 @@ func (s *Session) Evaluate(ctx context.Context, obj *resource.Object) []Verdict 
 }
 
 func (s *Session) evaluate(ctx context.Context, kind string, content map[string]any, decodeErr error) []Verdict {
-	q := s.query(ctx, kind)
+	q := s.engine.query(ctx, kind)
 	if len(q.controls) == 0 {
 		return nil
 	}
@@ -292,21 +358,28 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	}
 	n := len(q.parts)
 	evalPart := func(part int) {
-		rs, err := q.parts[part].Eval(ctx, rego.EvalParsedInput(input))
-		if err != nil {
-			// One rule's runtime error fails the whole query: evaluate the
-			// controls one by one so that only the broken one is reported.
+		rs, err := q.parts[part].eval(ctx, input, s.value)
+		var result ast.Object
+		if err == nil && len(rs) == 1 {
+			result, _ = rs[0].Value.(ast.Object)
+		}
+		if result == nil {
+			// A rule's runtime error (a conflict, a halting builtin) fails
+			// the whole query: evaluate the controls one by one with OPA's
+			// evaluator, so that only the broken one is reported, with
+			// OPA's own message.
 			for j, v := range s.evaluateEach(ctx, partOf(q.controls, part, n), input) {
 				verdicts[part+j*n] = v
 			}
 			return
 		}
 		for j, i := 0, part; i < len(verdicts); j, i = j+1, i+n {
-			if len(rs) != 1 {
+			set := result.Get(ast.InternedTerm(binding(j)))
+			if set == nil {
 				verdicts[i].Err = errors.New("rule set undefined")
 				continue
 			}
-			verdicts[i].Findings, verdicts[i].Err = decodeFindings(rs[0].Bindings[binding(j)])
+			verdicts[i].Findings, verdicts[i].Err = decodeFindingsValue(set.Value)
 		}
 	}
 	var wg sync.WaitGroup
@@ -318,11 +391,12 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	return verdicts
 }
 
+// evaluateEach evaluates each control alone with OPA's evaluator.
 func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control, input ast.Value) []Verdict {
 	out := make([]Verdict, len(controls))
 	for i, c := range controls {
 		out[i].Control = c
-		pq, err := prepare(ctx, s.engine.compiler, s.store, []*library.Control{c})
+		pq, err := s.prepare(ctx, []*library.Control{c})
 		if err != nil {
 			out[i].Err = err
 			continue
@@ -417,6 +491,109 @@ func decodeFindings(raw any) ([]Finding, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return findingKey(out[i]) < findingKey(out[j]) })
 	return out, nil
+}
+
+// decodeFindingsValue decodes a deny set as the plans produce it.
+func decodeFindingsValue(v ast.Value) ([]Finding, error) {
+	set, ok := v.(ast.Set)
+	if !ok {
+		return nil, fmt.Errorf("deny is %v, want a set of findings", ast.ValueName(v))
+	}
+	out := make([]Finding, 0, set.Len())
+	var err error
+	set.Foreach(func(item *ast.Term) {
+		m, ok := item.Value.(ast.Object)
+		if !ok {
+			err = fmt.Errorf("finding is %v, want an object", ast.ValueName(item.Value))
+			return
+		}
+		f := Finding{
+			Message:     valueStr(m.Get(ast.InternedTerm("message"))),
+			FailedPaths: valueStrs(m.Get(ast.InternedTerm("failedPaths"))),
+			ReviewPaths: valueStrs(m.Get(ast.InternedTerm("reviewPaths"))),
+		}
+		if f.Message == "" {
+			err = errors.New("finding has no message")
+			return
+		}
+		if fixes, ok := termValue(m.Get(ast.InternedTerm("fixPaths"))).(*ast.Array); ok {
+			fixes.Foreach(func(fx *ast.Term) {
+				fm, _ := fx.Value.(ast.Object)
+				if fm == nil {
+					fm = ast.NewObject()
+				}
+				f.FixPaths = append(f.FixPaths, library.FixPath{
+					Path:  valueStr(fm.Get(ast.InternedTerm("path"))),
+					Value: valueScalar(fm.Get(ast.InternedTerm("value"))),
+				})
+			})
+		}
+		if rel, ok := termValue(m.Get(ast.InternedTerm("related"))).(*ast.Array); ok {
+			rel.Foreach(func(r *ast.Term) {
+				rm, _ := r.Value.(ast.Object)
+				if rm == nil {
+					rm = ast.NewObject()
+				}
+				f.Related = append(f.Related, resource.Ref{
+					APIVersion: valueStr(rm.Get(ast.InternedTerm("apiVersion"))),
+					Kind:       valueStr(rm.Get(ast.InternedTerm("kind"))),
+					Namespace:  valueStr(rm.Get(ast.InternedTerm("namespace"))),
+					Name:       valueStr(rm.Get(ast.InternedTerm("name"))),
+				})
+			})
+		}
+		sort.Strings(f.FailedPaths)
+		sort.Strings(f.ReviewPaths)
+		out = append(out, f)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return findingKey(out[i]) < findingKey(out[j]) })
+	return out, nil
+}
+
+func valueStr(t *ast.Term) string {
+	if t == nil {
+		return ""
+	}
+	s, _ := t.Value.(ast.String)
+	return string(s)
+}
+
+func valueScalar(t *ast.Term) string {
+	if t == nil {
+		return ""
+	}
+	switch v := t.Value.(type) {
+	case ast.String:
+		return string(v)
+	case ast.Null:
+		return ""
+	case ast.Number:
+		return string(v)
+	case ast.Boolean:
+		return strconv.FormatBool(bool(v))
+	}
+	x, err := ast.JSON(t.Value)
+	if err != nil {
+		return t.Value.String()
+	}
+	return fmt.Sprint(x)
+}
+
+func valueStrs(t *ast.Term) []string {
+	arr, _ := termValue(t).(*ast.Array)
+	if arr == nil {
+		return []string{}
+	}
+	out := make([]string, 0, arr.Len())
+	arr.Foreach(func(x *ast.Term) {
+		if s, ok := x.Value.(ast.String); ok && s != "" {
+			out = append(out, string(s))
+		}
+	})
+	return out
 }
 
 func findingKey(f Finding) string {

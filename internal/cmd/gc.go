@@ -62,15 +62,15 @@ var watchOnce sync.Once
 // from the live heap.
 func watchLiveHeap() {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	var rearm func(*byte)
-	rearm = func(*byte) {
+	var rearm func(*sentinel)
+	rearm = func(*sentinel) {
 		metrics.Read(sample)
 		if sample[0].Value.Kind() == metrics.KindUint64 {
 			debug.SetMemoryLimit(limitFor(sample[0].Value.Uint64()))
 		}
-		runtime.SetFinalizer(new(byte), rearm)
+		runtime.SetFinalizer(new(sentinel), rearm)
 	}
-	runtime.SetFinalizer(new(byte), rearm)
+	runtime.SetFinalizer(new(sentinel), rearm)
 }
 
 // limitFor is the memory limit for a live heap: the base limit, or twice the
@@ -78,3 +78,10 @@ func watchLiveHeap() {
 func limitFor(live uint64) int64 {
 	return max(baseLimit.Load(), 2*int64(live))
 }
+
+// sentinel is the object whose finalizer marks a collection. It holds a
+// pointer so that it is never a tiny allocation: the runtime packs those
+// with others into one block, and their finalizers may never run (a
+// new(byte) sentinel re-armed only now and then, and left the limit behind
+// the live heap).
+type sentinel struct{ _ *byte }

@@ -158,9 +158,8 @@ func (e *Engine) Inputs() map[string]any { return e.inputs }
 // Session evaluates objects against one inventory of related objects.
 type Session struct {
 	engine *Engine
-	// data is the data document: control inputs and the inventory.
-	data map[string]any
-	// value is data as the plans read it.
+	// value is the data document, control inputs and the inventory, as
+	// the plans read it.
 	value ast.Value
 
 	// store holds data for OPA's evaluator, built when a plan fails.
@@ -218,20 +217,23 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 		"inputs":    e.inputs,
 		"inventory": map[string]any{"namespaced": namespaced, "cluster": cluster},
 	}
-	s := &Session{engine: e, data: data}
 	v, err := ast.InterfaceToValue(data)
 	if err != nil {
 		// Decoded objects and inputs are JSON values; keep the session usable.
 		v = ast.NewObject()
 	}
-	s.value = v
-	return s
+	return &Session{engine: e, value: v}
 }
 
 // topdownStore is the session's data for OPA's evaluator.
 func (s *Session) topdownStore() storage.Store {
 	s.storeOnce.Do(func() {
-		s.store = inmem.NewFromObjectWithOpts(s.data, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true))
+		data, err := ast.JSON(s.value)
+		m, ok := data.(map[string]any)
+		if err != nil || !ok {
+			m = map[string]any{}
+		}
+		s.store = inmem.NewFromObjectWithOpts(m, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true))
 	})
 	return s.store
 }

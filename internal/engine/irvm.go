@@ -442,6 +442,10 @@ type irEval struct {
 	ret     *ast.Term   // the value of the last return statement
 	stack   []*ast.Term // the locals of the functions being called
 	args    []*ast.Term // scratch for the arguments of a builtin
+	// out receives a builtin's result through iter, made once per
+	// evaluation rather than a closure per call.
+	out  *ast.Term
+	iter func(*ast.Term) error
 }
 
 // errIRConflict is a rule that produced two values where one is allowed, as
@@ -461,6 +465,10 @@ func (p *irProgram) eval(ctx context.Context, input, data ast.Value) ([]*ast.Ter
 			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10))),
 			Cache:   builtins.Cache{},
 		},
+	}
+	e.iter = func(t *ast.Term) error {
+		e.out = t
+		return nil
 	}
 	locals := make([]*ast.Term, p.nlocals)
 	if input != nil {
@@ -506,15 +514,17 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 		return e.memo[f.index], nil
 	}
 	base, locals := e.frame(f.nlocals)
-	defer func() { e.stack = e.stack[:base] }()
 	for i, l := range f.params {
 		v := args[i].get(caller)
 		if v == nil {
+			e.stack = e.stack[:base]
 			return nil, nil
 		}
 		locals[l] = v
 	}
-	return e.run(f, locals)
+	out, err := e.run(f, locals)
+	e.stack = e.stack[:base]
+	return out, err
 }
 
 func (e *irEval) run(f *irFunc, locals []*ast.Term) (*ast.Term, error) {
@@ -705,7 +715,9 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			if !ok || v == nil {
 				return 0, fmt.Errorf("plan: append to %v (row %d)", locals[o.target], o.row)
 			}
-			locals[o.target] = ast.NewTerm(arr.Append(v))
+			// In place, as OPA's Wasm runtime appends: the planner builds
+			// an array completely before any other statement reads it.
+			locals[o.target].Value = arr.Append(v)
 		case opObjectInsert, opObjectInsertOnce:
 			obj, ok := termValue(locals[o.target]).(ast.Object)
 			k, v := o.x.get(locals), o.y.get(locals)
@@ -850,11 +862,10 @@ func upsert(doc ast.Value, path []*ast.Term, v *ast.Term) ast.Value {
 }
 
 func (e *irEval) builtin(o *op, args []*ast.Term) (*ast.Term, error) {
-	var out *ast.Term
-	err := o.builtin(e.bctx, args, func(t *ast.Term) error {
-		out = t
-		return nil
-	})
+	e.out = nil
+	err := o.builtin(e.bctx, args, e.iter)
+	out := e.out
+	e.out = nil
 	if err != nil {
 		// As topdown without strict builtin errors: a builtin's error makes
 		// its call undefined, unless it halts the evaluation.

@@ -224,7 +224,11 @@ func TestPlansAgreeWithTopdown(t *testing.T) {
 				td = &topdownEval{store: inmem.NewFromObject(map[string]any{"inputs": e.inputs}), prepared: map[string]rego.PreparedEvalQuery{}}
 				topdowns[e] = td
 			}
-			if err := storage.WriteOne(t.Context(), td.store, storage.AddOp, storage.Path{"inventory"}, s.data["inventory"]); err != nil {
+			inventory, err := ast.JSON(s.value.(ast.Object).Get(ast.InternedTerm("inventory")).Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := storage.WriteOne(t.Context(), td.store, storage.AddOp, storage.Path{"inventory"}, inventory); err != nil {
 				t.Fatal(err)
 			}
 			for _, o := range objs {

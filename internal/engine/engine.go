@@ -491,7 +491,7 @@ func decodeFindings(raw any) ([]Finding, error) {
 		sort.Strings(f.ReviewPaths)
 		out = append(out, f)
 	}
-	sort.Slice(out, func(i, j int) bool { return findingKey(out[i]) < findingKey(out[j]) })
+	sortFindings(out)
 	return out, nil
 }
 
@@ -551,8 +551,33 @@ func decodeFindingsValue(v ast.Value) ([]Finding, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return findingKey(out[i]) < findingKey(out[j]) })
+	sortFindings(out)
 	return out, nil
+}
+
+// sortFindings orders findings by their paths and message, each key built
+// once.
+func sortFindings(fs []Finding) {
+	if len(fs) < 2 {
+		return
+	}
+	keys := make([]string, len(fs))
+	for i := range fs {
+		keys[i] = findingKey(fs[i])
+	}
+	sort.Sort(byKey{fs, keys})
+}
+
+type byKey struct {
+	fs   []Finding
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.fs) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.fs[i], b.fs[j] = b.fs[j], b.fs[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }
 
 func valueStr(t *ast.Term) string {

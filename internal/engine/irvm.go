@@ -80,6 +80,7 @@ type irProgram struct {
 	plan    [][]op // the plan's blocks
 	nlocals int
 	funcs   []*irFunc
+	pool    sync.Pool // of *irEval
 }
 
 type irFunc struct {
@@ -455,20 +456,24 @@ var errIRConflict = errors.New("conflicting values")
 // eval runs the plan with the input and data documents, returning the
 // values of its result set.
 func (p *irProgram) eval(ctx context.Context, input, data ast.Value) ([]*ast.Term, error) {
-	e := &irEval{
-		p:       p,
-		memo:    make([]*ast.Term, len(p.funcs)),
-		memoSet: make([]bool, len(p.funcs)),
-		stack:   make([]*ast.Term, 0, 1024),
-		bctx: topdown.BuiltinContext{
-			Context: ctx,
-			Time:    ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10))),
-			Cache:   builtins.Cache{},
-		},
+	e, _ := p.pool.Get().(*irEval)
+	if e == nil {
+		e = &irEval{
+			p:       p,
+			memo:    make([]*ast.Term, len(p.funcs)),
+			memoSet: make([]bool, len(p.funcs)),
+			stack:   make([]*ast.Term, 0, 1024),
+		}
+		e.iter = func(t *ast.Term) error {
+			e.out = t
+			return nil
+		}
 	}
-	e.iter = func(t *ast.Term) error {
-		e.out = t
-		return nil
+	defer e.release()
+	e.bctx = topdown.BuiltinContext{
+		Context: ctx,
+		Time:    ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10))),
+		Cache:   builtins.Cache{},
 	}
 	locals := make([]*ast.Term, p.nlocals)
 	if input != nil {
@@ -485,6 +490,19 @@ func (p *irProgram) eval(ctx context.Context, input, data ast.Value) ([]*ast.Ter
 		}
 	}
 	return e.results, nil
+}
+
+// release clears the evaluation's state and returns it to its program's
+// pool: the stack and the memo tables are reused by the next evaluation.
+func (e *irEval) release() {
+	clear(e.memo)
+	clear(e.memoSet)
+	clear(e.stack[:cap(e.stack)])
+	e.stack = e.stack[:0]
+	clear(e.args[:cap(e.args)])
+	e.results, e.ret, e.out = nil, nil, nil
+	e.bctx = topdown.BuiltinContext{}
+	e.p.pool.Put(e)
 }
 
 // The outcome of a block: ran to its end, returned from the function, or

@@ -455,7 +455,14 @@ var errIRConflict = errors.New("conflicting values")
 
 // eval runs the plan with the input and data documents, returning the
 // values of its result set.
-func (p *irProgram) eval(ctx context.Context, input, data ast.Value) ([]*ast.Term, error) {
+func (p *irProgram) eval(ctx context.Context, input, data ast.Value) (results []*ast.Term, err error) {
+	// A fault of the interpreter must not stop a scan or a webhook: it
+	// becomes an error, and the caller evaluates the object with topdown.
+	defer func() {
+		if r := recover(); r != nil {
+			results, err = nil, fmt.Errorf("plan: internal error: %v", r)
+		}
+	}()
 	e, _ := p.pool.Get().(*irEval)
 	if e == nil {
 		e = &irEval{
@@ -608,8 +615,7 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 		case opCallDynamic:
 			node := o.tree
 			for _, seg := range o.path {
-				v := seg.get(locals)
-				key, ok := v.Value.(ast.String)
+				key, ok := termValue(seg.get(locals)).(ast.String)
 				if !ok || node == nil {
 					return 0, nil
 				}

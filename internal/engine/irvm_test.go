@@ -345,3 +345,65 @@ deny contains {"message": name} if name`, "Deployment", ""},
 		t.Errorf("C-9002: error %v, want one naming the control", v.Err)
 	}
 }
+
+// TestPlanFaultIsAnError checks that a fault of the interpreter (here an op
+// naming a local the frame does not have) becomes an error for the caller,
+// which then evaluates with topdown, rather than a panic.
+func TestPlanFaultIsAnError(t *testing.T) {
+	p := &irProgram{nlocals: 2, plan: [][]op{{{code: opAssign, x: operand{local: 7}, target: 1}}}}
+	if _, err := p.eval(t.Context(), ast.NewObject(), ast.NewObject()); err == nil || !strings.Contains(err.Error(), "internal error") {
+		t.Fatalf("eval: %v, want an internal error", err)
+	}
+	// The program still evaluates afterwards.
+	ok := &irProgram{nlocals: 2, plan: [][]op{{{code: opResultAdd, x: operand{local: 0}}}}}
+	rs, err := ok.eval(t.Context(), ast.String("in"), ast.NewObject())
+	if err != nil || len(rs) != 1 || rs[0].Value.Compare(ast.String("in")) != 0 {
+		t.Fatalf("eval: %v %v", rs, err)
+	}
+}
+
+// FuzzPlansAgree evaluates arbitrary objects, as the kind they declare,
+// through the plans and through topdown, and requires the same verdicts.
+func FuzzPlansAgree(f *testing.F) {
+	lib, err := library.Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := e.NewSession(nil)
+	td := &topdownEval{store: inmem.NewFromObject(map[string]any{"inputs": e.inputs, "inventory": map[string]any{}}), prepared: map[string]rego.PreparedEvalQuery{}}
+	for _, seed := range []string{benchDeployment, hardenedDeployment,
+		`{"kind": "Pod", "metadata": {"name": "p"}, "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "x", "securityContext": {"capabilities": {"add": ["ALL"]}}}]}}`,
+		`{"kind": "ClusterRoleBinding", "metadata": {"name": "b"}, "roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "u"}]}`,
+		`{"kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "NodePort", "selector": {"a": "b"}}}`,
+		`{"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": {"containers": [{"name": 1, "image": null}]}}}}}}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		var content map[string]any
+		if err := json.Unmarshal([]byte(src), &content); err != nil {
+			return
+		}
+		o := &resource.Object{Content: content}
+		kind := o.Ref().Kind
+		controls := e.byKind[kind]
+		if len(controls) == 0 {
+			return
+		}
+		planned := s.Evaluate(t.Context(), o)
+		input, err := ast.InterfaceToValue(withName(content))
+		if err != nil {
+			return
+		}
+		want := td.verdicts(t, s, kind, controls, input)
+		for i := range controls {
+			if !sameVerdict(planned[i], want[i]) {
+				t.Errorf("%s on %s: plan %+v (%v), topdown %+v (%v)", controls[i].ID, src, planned[i].Findings, planned[i].Err, want[i].Findings, want[i].Err)
+			}
+		}
+	})
+}

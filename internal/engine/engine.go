@@ -64,6 +64,7 @@ type Engine struct {
 	// irProgram runs.
 	sources  map[string]string
 	compiler *ast.Compiler
+	planMu   sync.Mutex
 	mu       sync.Mutex
 	queries  map[string]*kindQuery
 	// topdown is the library compiled for OPA's own evaluator, built the
@@ -300,7 +301,11 @@ func queryOf(controls []*library.Control) string {
 }
 
 // plan plans the query of the controls and compiles it for evaluation.
+// Plans are made one at a time: preparing a query sets the evaluation mode
+// of the shared compiler.
 func (e *Engine) plan(ctx context.Context, controls []*library.Control) (*irProgram, error) {
+	e.planMu.Lock()
+	defer e.planMu.Unlock()
 	policy, err := planQuery(ctx, e.compiler, queryOf(controls))
 	if err != nil {
 		return nil, err

@@ -28,13 +28,13 @@ import (
 // library.
 
 // irTarget is the rego target name under which the planned policy is
-// captured (see capturePlan).
+// captured (see planQuery).
 const irTarget = "kubescape-ir"
 
 var registerIRTarget = sync.OnceFunc(func() { rego.RegisterPlugin(irTarget, irPlugin{}) })
 
-// irPlugin hands the planned policy of a prepared query to the planCapture
-// carried by the context passed to PrepareForEval.
+// irPlugin hands the planned policy of a prepared query to the *ir.Policy
+// that the context passed to PrepareForEval carries (see planQuery).
 type irPlugin struct{}
 
 type planCaptureKey struct{}

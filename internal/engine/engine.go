@@ -523,32 +523,20 @@ func decodeFindingsValue(v ast.Value) ([]Finding, error) {
 			err = errors.New("finding has no message")
 			return
 		}
-		if fixes, ok := termValue(m.Get(ast.InternedTerm("fixPaths"))).(*ast.Array); ok {
-			fixes.Foreach(func(fx *ast.Term) {
-				fm, _ := fx.Value.(ast.Object)
-				if fm == nil {
-					fm = ast.NewObject()
-				}
-				f.FixPaths = append(f.FixPaths, library.FixPath{
-					Path:  valueStr(fm.Get(ast.InternedTerm("path"))),
-					Value: valueScalar(fm.Get(ast.InternedTerm("value"))),
-				})
+		eachObject(m.Get(ast.InternedTerm("fixPaths")), func(fm ast.Object) {
+			f.FixPaths = append(f.FixPaths, library.FixPath{
+				Path:  valueStr(fm.Get(ast.InternedTerm("path"))),
+				Value: valueScalar(fm.Get(ast.InternedTerm("value"))),
 			})
-		}
-		if rel, ok := termValue(m.Get(ast.InternedTerm("related"))).(*ast.Array); ok {
-			rel.Foreach(func(r *ast.Term) {
-				rm, _ := r.Value.(ast.Object)
-				if rm == nil {
-					rm = ast.NewObject()
-				}
-				f.Related = append(f.Related, resource.Ref{
-					APIVersion: valueStr(rm.Get(ast.InternedTerm("apiVersion"))),
-					Kind:       valueStr(rm.Get(ast.InternedTerm("kind"))),
-					Namespace:  valueStr(rm.Get(ast.InternedTerm("namespace"))),
-					Name:       valueStr(rm.Get(ast.InternedTerm("name"))),
-				})
+		})
+		eachObject(m.Get(ast.InternedTerm("related")), func(rm ast.Object) {
+			f.Related = append(f.Related, resource.Ref{
+				APIVersion: valueStr(rm.Get(ast.InternedTerm("apiVersion"))),
+				Kind:       valueStr(rm.Get(ast.InternedTerm("kind"))),
+				Namespace:  valueStr(rm.Get(ast.InternedTerm("namespace"))),
+				Name:       valueStr(rm.Get(ast.InternedTerm("name"))),
 			})
-		}
+		})
 		sort.Strings(f.FailedPaths)
 		sort.Strings(f.ReviewPaths)
 		out = append(out, f)
@@ -583,6 +571,23 @@ func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
 func (b byKey) Swap(i, j int) {
 	b.fs[i], b.fs[j] = b.fs[j], b.fs[i]
 	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}
+
+// eachObject calls f with each element of an array, an element that is no
+// object as an empty one (its fields then read as empty, as decodeFindings
+// reads them).
+func eachObject(t *ast.Term, f func(ast.Object)) {
+	arr, ok := termValue(t).(*ast.Array)
+	if !ok {
+		return
+	}
+	arr.Foreach(func(x *ast.Term) {
+		obj, _ := x.Value.(ast.Object)
+		if obj == nil {
+			obj = ast.NewObject()
+		}
+		f(obj)
+	})
 }
 
 func valueStr(t *ast.Term) string {

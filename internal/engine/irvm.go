@@ -552,6 +552,17 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 	return out, err
 }
 
+// callInto calls f with the op's arguments and sets its target to the
+// result; defined is false when the call is undefined.
+func (e *irEval) callInto(locals []*ast.Term, o *op, f *irFunc) (defined bool, err error) {
+	out, err := e.call(f, locals, o.args)
+	if err != nil || out == nil {
+		return false, err
+	}
+	locals[o.target] = out
+	return true, nil
+}
+
 func (e *irEval) run(f *irFunc, locals []*ast.Term) (*ast.Term, error) {
 	var out *ast.Term
 	for _, b := range f.blocks {
@@ -583,14 +594,9 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			e.ret = o.x.get(locals)
 			return brReturn, nil
 		case opCall:
-			out, err := e.call(o.fn, locals, o.args)
-			if err != nil {
+			if defined, err := e.callInto(locals, o, o.fn); !defined || err != nil {
 				return 0, err
 			}
-			if out == nil {
-				return 0, nil
-			}
-			locals[o.target] = out
 		case opCallBuiltin:
 			args := e.args[:0]
 			for _, a := range o.args {
@@ -624,14 +630,9 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			if node == nil || node.fn == nil {
 				return 0, nil
 			}
-			out, err := e.call(node.fn, locals, o.args)
-			if err != nil {
+			if defined, err := e.callInto(locals, o, node.fn); !defined || err != nil {
 				return 0, err
 			}
-			if out == nil {
-				return 0, nil
-			}
-			locals[o.target] = out
 		case opBlock:
 			for _, sub := range o.blocks {
 				r, err := e.block(locals, sub)

@@ -166,6 +166,8 @@ type Session struct {
 	// store holds data for OPA's evaluator, built when a plan fails.
 	storeOnce sync.Once
 	store     storage.Store
+	// alone holds the topdown query of each control evaluated alone.
+	alone sync.Map
 }
 
 type kindQuery struct {
@@ -356,12 +358,14 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	if decodeErr != nil {
 		return fail(decodeErr)
 	}
-	if q.err != nil {
-		return fail(q.err)
-	}
 	input, err := ast.InterfaceToValue(withName(content))
 	if err != nil {
 		return fail(fmt.Errorf("convert object: %w", err))
+	}
+	if q.err != nil {
+		// The planner refused the kind's query (a construct or builtin it
+		// does not support): evaluate with topdown, control by control.
+		return s.evaluateEach(ctx, q.controls, input)
 	}
 	n := len(q.parts)
 	evalPart := func(part int) {
@@ -398,12 +402,26 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	return verdicts
 }
 
+// prepared is the query of one control for topdown, prepared once per
+// session.
+func (s *Session) prepared(ctx context.Context, c *library.Control) (rego.PreparedEvalQuery, error) {
+	if pq, ok := s.alone.Load(c.ID); ok {
+		return pq.(rego.PreparedEvalQuery), nil
+	}
+	pq, err := s.prepare(ctx, []*library.Control{c})
+	if err != nil {
+		return pq, err
+	}
+	s.alone.Store(c.ID, pq)
+	return pq, nil
+}
+
 // evaluateEach evaluates each control alone with OPA's evaluator.
 func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control, input ast.Value) []Verdict {
 	out := make([]Verdict, len(controls))
 	for i, c := range controls {
 		out[i].Control = c
-		pq, err := s.prepare(ctx, []*library.Control{c})
+		pq, err := s.prepared(ctx, c)
 		if err != nil {
 			out[i].Err = err
 			continue

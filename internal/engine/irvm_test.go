@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -406,4 +407,25 @@ func FuzzPlansAgree(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestUnplannedKindFallsBackToTopdown checks that a kind whose query the
+// planner refused is evaluated with topdown, control by control, with the
+// same verdicts.
+func TestUnplannedKindFallsBackToTopdown(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		"C-9001": {`deny contains {"message": "privileged", "failedPaths": [c.path]} if { some c in k8s.containers; c.container.securityContext.privileged }`, "Deployment", ""},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := e.NewSession(nil).Evaluate(t.Context(), obj(benchDeployment))
+	refused := &kindQuery{controls: e.byKind["Deployment"], err: errors.New("refused")}
+	refused.once.Do(func() {})
+	e.queries["Deployment"] = refused
+	fallback := e.NewSession(nil).Evaluate(t.Context(), obj(benchDeployment))
+	if len(planned) != 1 || len(fallback) != 1 || !planned[0].Failed() || !sameVerdict(planned[0], fallback[0]) {
+		t.Fatalf("planned %+v, fallback %+v", planned, fallback)
+	}
 }

@@ -1,9 +1,11 @@
 // Command regoprof shows where the Rego of some controls spends its time:
 // it evaluates the controls over the objects of the given inputs (files,
 // directories) a number of times under OPA's profiler and prints the most
-// expensive expressions with their file and line. With -by-control it
-// evaluates each control alone through the engine, with the inventory of all
-// the objects, and prints the controls by CPU time.
+// expensive expressions with their file and line. OPA's profiler measures
+// topdown, the reference evaluator, not the engine's interpreter of planned
+// IR; an expression costly in one is usually costly in the other. With
+// -by-control it evaluates each control alone through the engine, with the
+// inventory of all the objects, and prints the controls by CPU time.
 //
 //	go run ./hack/regoprof -controls C-0012,C-0078 -n 20 examples/shop
 //	go run ./hack/regoprof -by-control -top 40 ./corpus

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"reflect"
@@ -481,6 +482,7 @@ func (p *irProgram) eval(ctx context.Context, input, data ast.Value) (results []
 		Context: ctx,
 		Time:    ast.NewTerm(ast.Number(strconv.FormatInt(time.Now().UnixNano(), 10))),
 		Cache:   builtins.Cache{},
+		Seed:    rand.Reader, // as topdown: its default seed
 	}
 	locals := make([]*ast.Term, p.nlocals)
 	if input != nil {

@@ -133,6 +133,7 @@ g := [f(i) | some i in [1, 3]]`, "x := data.t.g", false},
 	"sl": array.slice([1, 2, 3], 1, 2),
 	"so": sort(["b", "a"]),
 }`, "x := data.t.out", false},
+		{"builtins that read the evaluation's context", `ctx := {"r": rand.intn("k", 1), "t": time.now_ns() > 0}`, "x := data.t.ctx", false},
 		{"builtin error is undefined", `bad := [x | x := to_number("no")]`, "x := data.t.bad", false},
 		{"unification and arrays", `pairs := [[k, v] | some k, v in input.labels]
 firsts := [a | [a, _] := pairs[_]]`, "x := data.t.firsts", false},

@@ -57,6 +57,9 @@ func tuneGC() {
 // watchOnce starts one watcher per process (tests run Main many times).
 var watchOnce sync.Once
 
+// rearms counts the watcher's runs, one per collection (for tests).
+var rearms atomic.Int64
+
 // watchLiveHeap re-arms itself after every collection (a finalizer runs once
 // per cycle that finds its sentinel unreachable) and sets the memory limit
 // from the live heap.
@@ -64,6 +67,7 @@ func watchLiveHeap() {
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	var rearm func(*sentinel)
 	rearm = func(*sentinel) {
+		rearms.Add(1)
 		metrics.Read(sample)
 		if sample[0].Value.Kind() == metrics.KindUint64 {
 			debug.SetMemoryLimit(limitFor(sample[0].Value.Uint64()))

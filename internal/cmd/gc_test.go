@@ -23,6 +23,30 @@ func TestLimitFor(t *testing.T) {
 	}
 }
 
+// TestWatchRunsEveryCollection checks that the watcher runs once per
+// collection, also while other tiny objects stay alive: a tiny sentinel,
+// packed with them into one block, was rarely collected, and the limit
+// stayed behind the live heap.
+func TestWatchRunsEveryCollection(t *testing.T) {
+	watchLiveHeap()
+	var keep []*byte
+	for gc := range 20 {
+		for range 64 {
+			keep = append(keep, new(byte)) // tiny objects that stay alive
+		}
+		before := rearms.Load()
+		runtime.GC()
+		deadline := time.Now().Add(5 * time.Second)
+		for rearms.Load() == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("collection %d: the watcher did not run", gc)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	runtime.KeepAlive(keep)
+}
+
 // TestWatchLiveHeap checks that the limit follows a live heap above the base
 // limit after a collection.
 func TestWatchLiveHeap(t *testing.T) {

@@ -272,14 +272,24 @@ func partOf(controls []*library.Control, part, n int) []*library.Control {
 	return out
 }
 
-// bindings names the query variables x0, x1, ... once.
-var bindings = func() []string {
-	out := make([]string, 256)
-	for i := range out {
-		out[i] = fmt.Sprintf("x%d", i)
+// bindings names the query variables x0, x1, ... once, and bindingTerms
+// holds them as the keys of the plans' results.
+var bindings, bindingTerms = func() ([]string, []*ast.Term) {
+	names, terms := make([]string, 256), make([]*ast.Term, 256)
+	for i := range names {
+		names[i] = fmt.Sprintf("x%d", i)
+		terms[i] = ast.StringTerm(names[i])
 	}
-	return out
+	return names, terms
 }()
+
+// bindingTerm is binding(i) as a term.
+func bindingTerm(i int) *ast.Term {
+	if i < len(bindingTerms) {
+		return bindingTerms[i]
+	}
+	return ast.StringTerm(binding(i))
+}
 
 // binding is the query variable that holds the deny set of the i-th control.
 func binding(i int) string {
@@ -315,6 +325,19 @@ func (e *Engine) plan(ctx context.Context, controls []*library.Control) (*irProg
 	return newIRProgram(policy)
 }
 
+// topdownTerms makes topdown's result sets hold AST terms rather than Go
+// values, so that its findings are decoded as the plans' are.
+var topdownTerms = rego.GenerateJSON(func(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil })
+
+// decodeBinding decodes the deny set a topdown binding holds.
+func decodeBinding(b any) ([]Finding, error) {
+	t, ok := b.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("deny is %T, want a set of findings", b)
+	}
+	return decodeFindings(t.Value)
+}
+
 // prepare prepares the query of the controls for OPA's evaluator.
 func (s *Session) prepare(ctx context.Context, controls []*library.Control) (rego.PreparedEvalQuery, error) {
 	compiler, err := s.engine.topdownCompiler()
@@ -326,6 +349,7 @@ func (s *Session) prepare(ctx context.Context, controls []*library.Control) (reg
 		rego.Compiler(compiler),
 		rego.Store(s.topdownStore()),
 		rego.SetRegoVersion(ast.RegoV1),
+		topdownTerms,
 	)
 	pq, err := r.PrepareForEval(ctx)
 	if err != nil {
@@ -385,12 +409,12 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 			return
 		}
 		for j, i := 0, part; i < len(verdicts); j, i = j+1, i+n {
-			set := result.Get(ast.InternedTerm(binding(j)))
+			set := result.Get(bindingTerm(j))
 			if set == nil {
 				verdicts[i].Err = errors.New("rule set undefined")
 				continue
 			}
-			verdicts[i].Findings, verdicts[i].Err = decodeFindingsValue(set.Value)
+			verdicts[i].Findings, verdicts[i].Err = decodeFindings(set.Value)
 		}
 	}
 	var wg sync.WaitGroup
@@ -433,7 +457,7 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 		case len(rs) != 1:
 			out[i].Err = fmt.Errorf("evaluate %s: rule set undefined", c.ID)
 		default:
-			out[i].Findings, out[i].Err = decodeFindings(rs[0].Bindings[binding(0)])
+			out[i].Findings, out[i].Err = decodeBinding(rs[0].Bindings[binding(0)])
 		}
 	}
 	return out
@@ -476,50 +500,25 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each 
 	return nil
 }
 
-func decodeFindings(raw any) ([]Finding, error) {
-	set, ok := raw.([]any)
-	if !ok {
-		return nil, fmt.Errorf("deny is %T, want a set of findings", raw)
-	}
-	out := make([]Finding, 0, len(set))
-	for _, item := range set {
-		m, ok := item.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("finding is %T, want an object", item)
-		}
-		f := Finding{
-			Message:     str(m["message"]),
-			FailedPaths: strs(m["failedPaths"]),
-			ReviewPaths: strs(m["reviewPaths"]),
-		}
-		if f.Message == "" {
-			return nil, errors.New("finding has no message")
-		}
-		if fixes, ok := m["fixPaths"].([]any); ok {
-			for _, fx := range fixes {
-				fm, _ := fx.(map[string]any)
-				f.FixPaths = append(f.FixPaths, library.FixPath{Path: str(fm["path"]), Value: scalar(fm["value"])})
-			}
-		}
-		if rel, ok := m["related"].([]any); ok {
-			for _, r := range rel {
-				rm, _ := r.(map[string]any)
-				f.Related = append(f.Related, resource.Ref{
-					APIVersion: str(rm["apiVersion"]), Kind: str(rm["kind"]),
-					Namespace: str(rm["namespace"]), Name: str(rm["name"]),
-				})
-			}
-		}
-		sort.Strings(f.FailedPaths)
-		sort.Strings(f.ReviewPaths)
-		out = append(out, f)
-	}
-	sortFindings(out)
-	return out, nil
-}
+// The keys of a finding, made once: decodeFindings runs for every control
+// of every object.
+var (
+	keyAPIVersion  = ast.StringTerm("apiVersion")
+	keyFailedPaths = ast.StringTerm("failedPaths")
+	keyFixPaths    = ast.StringTerm("fixPaths")
+	keyKind        = ast.StringTerm("kind")
+	keyMessage     = ast.StringTerm("message")
+	keyName        = ast.StringTerm("name")
+	keyNamespace   = ast.StringTerm("namespace")
+	keyPath        = ast.StringTerm("path")
+	keyRelated     = ast.StringTerm("related")
+	keyReviewPaths = ast.StringTerm("reviewPaths")
+	keyValue       = ast.StringTerm("value")
+)
 
-// decodeFindingsValue decodes a deny set as the plans produce it.
-func decodeFindingsValue(v ast.Value) ([]Finding, error) {
+// decodeFindings decodes a deny set, as the plans produce it and as
+// topdown's bindings hold it (see topdownTerms).
+func decodeFindings(v ast.Value) ([]Finding, error) {
 	set, ok := v.(ast.Set)
 	if !ok {
 		return nil, fmt.Errorf("deny is %v, want a set of findings", ast.ValueName(v))
@@ -533,26 +532,26 @@ func decodeFindingsValue(v ast.Value) ([]Finding, error) {
 			return
 		}
 		f := Finding{
-			Message:     valueStr(m.Get(ast.InternedTerm("message"))),
-			FailedPaths: valueStrs(m.Get(ast.InternedTerm("failedPaths"))),
-			ReviewPaths: valueStrs(m.Get(ast.InternedTerm("reviewPaths"))),
+			Message:     valueStr(m.Get(keyMessage)),
+			FailedPaths: valueStrs(m.Get(keyFailedPaths)),
+			ReviewPaths: valueStrs(m.Get(keyReviewPaths)),
 		}
 		if f.Message == "" {
 			err = errors.New("finding has no message")
 			return
 		}
-		eachObject(m.Get(ast.InternedTerm("fixPaths")), func(fm ast.Object) {
+		eachObject(m.Get(keyFixPaths), func(fm ast.Object) {
 			f.FixPaths = append(f.FixPaths, library.FixPath{
-				Path:  valueStr(fm.Get(ast.InternedTerm("path"))),
-				Value: valueScalar(fm.Get(ast.InternedTerm("value"))),
+				Path:  valueStr(fm.Get(keyPath)),
+				Value: valueScalar(fm.Get(keyValue)),
 			})
 		})
-		eachObject(m.Get(ast.InternedTerm("related")), func(rm ast.Object) {
+		eachObject(m.Get(keyRelated), func(rm ast.Object) {
 			f.Related = append(f.Related, resource.Ref{
-				APIVersion: valueStr(rm.Get(ast.InternedTerm("apiVersion"))),
-				Kind:       valueStr(rm.Get(ast.InternedTerm("kind"))),
-				Namespace:  valueStr(rm.Get(ast.InternedTerm("namespace"))),
-				Name:       valueStr(rm.Get(ast.InternedTerm("name"))),
+				APIVersion: valueStr(rm.Get(keyAPIVersion)),
+				Kind:       valueStr(rm.Get(keyKind)),
+				Namespace:  valueStr(rm.Get(keyNamespace)),
+				Name:       valueStr(rm.Get(keyName)),
 			})
 		})
 		sort.Strings(f.FailedPaths)
@@ -592,7 +591,7 @@ func (b byKey) Swap(i, j int) {
 }
 
 // eachObject calls f with each element of an array, an element that is no
-// object as an empty one (its fields then read as empty, as decodeFindings
+// object as an empty one (its fields then read as empty)
 // reads them).
 func eachObject(t *ast.Term, f func(ast.Object)) {
 	arr, ok := termValue(t).(*ast.Array)
@@ -653,33 +652,6 @@ func valueStrs(t *ast.Term) []string {
 
 func findingKey(f Finding) string {
 	return strings.Join(f.FailedPaths, ",") + "\x00" + strings.Join(f.ReviewPaths, ",") + "\x00" + f.Message
-}
-
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func scalar(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case nil:
-		return ""
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
-func strs(v any) []string {
-	list, _ := v.([]any)
-	out := make([]string, 0, len(list))
-	for _, x := range list {
-		if s, ok := x.(string); ok && s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func sortedKeys(m map[string]any) []string {

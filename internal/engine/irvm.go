@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -81,12 +80,12 @@ type irProgram struct {
 	plan    [][]op // the plan's blocks
 	nlocals int
 	funcs   []*irFunc
+	tree    *funcTree // for dynamic calls
 	pool    sync.Pool // of *irEval
 }
 
 type irFunc struct {
 	index   int
-	name    string
 	params  []int
 	ret     int
 	blocks  [][]op
@@ -156,7 +155,6 @@ type op struct {
 	builtin topdown.BuiltinFunc
 	void    bool
 	name    string
-	tree    *funcTree
 	path    []operand
 	blocks  [][]op
 	row     int
@@ -174,6 +172,7 @@ type irCompiler struct {
 	byName  map[string]*irFunc
 	tree    *funcTree
 	decls   map[string]*ir.BuiltinFunc
+	top     int // the highest local of the body being compiled
 	err     error
 }
 
@@ -188,18 +187,17 @@ func newIRProgram(policy *ir.Policy) (*irProgram, error) {
 	for _, b := range policy.Static.BuiltinFuncs {
 		c.decls[b.Name] = b
 	}
-	p := &irProgram{}
+	p := &irProgram{tree: c.tree}
 	var funcs []*ir.Func
 	if policy.Funcs != nil {
 		funcs = policy.Funcs.Funcs
 	}
 	// Declare every function first: bodies call each other.
 	for i, fn := range funcs {
-		f := &irFunc{index: i, name: fn.Name, ret: int(fn.Return), memo: len(fn.Params) == 2}
+		f := &irFunc{index: i, ret: int(fn.Return), memo: len(fn.Params) == 2}
 		for _, l := range fn.Params {
 			f.params = append(f.params, int(l))
 		}
-		f.nlocals = maxLocal(fn.Blocks, fn.Params, fn.Return) + 1
 		p.funcs = append(p.funcs, f)
 		c.byName[fn.Name] = f
 		if len(fn.Path) > 0 {
@@ -219,11 +217,10 @@ func newIRProgram(policy *ir.Policy) (*irProgram, error) {
 		}
 	}
 	for i, fn := range funcs {
-		p.funcs[i].blocks = c.blocks(fn.Blocks)
+		f := p.funcs[i]
+		f.blocks, f.nlocals = c.body(fn.Blocks, append([]ir.Local{fn.Return}, fn.Params...))
 	}
-	plan := policy.Plans.Plans[0]
-	p.plan = c.blocks(plan.Blocks)
-	p.nlocals = maxLocal(plan.Blocks, nil, 0) + 1
+	p.plan, p.nlocals = c.body(policy.Plans.Plans[0].Blocks, nil)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -232,6 +229,17 @@ func newIRProgram(policy *ir.Policy) (*irProgram, error) {
 
 func (c *irCompiler) fail(format string, args ...any) {
 	c.err = errors.Join(c.err, fmt.Errorf("plan: "+format, args...))
+}
+
+// body compiles the blocks of a function (whose parameters and return
+// local are named) or of the plan, and sizes its frame: input, data and
+// every local it names.
+func (c *irCompiler) body(bs []*ir.Block, named []ir.Local) ([][]op, int) {
+	c.top = int(ir.Data)
+	for _, l := range named {
+		c.loc(l)
+	}
+	return c.blocks(bs), c.top + 1
 }
 
 func (c *irCompiler) blocks(bs []*ir.Block) [][]op {
@@ -245,7 +253,7 @@ func (c *irCompiler) blocks(bs []*ir.Block) [][]op {
 func (c *irCompiler) operand(o ir.Operand) operand {
 	switch v := o.Value.(type) {
 	case ir.Local:
-		return operand{local: int(v)}
+		return c.local(v)
 	case ir.StringIndex:
 		return operand{term: c.strings[v]}
 	case ir.Bool:
@@ -255,7 +263,14 @@ func (c *irCompiler) operand(o ir.Operand) operand {
 	return operand{term: ast.InternedNullTerm}
 }
 
-func local(l ir.Local) operand { return operand{local: int(l)} }
+// loc names a local of the body being compiled, and counts it into the
+// size of its frame.
+func (c *irCompiler) loc(l ir.Local) int {
+	c.top = max(c.top, int(l))
+	return int(l)
+}
+
+func (c *irCompiler) local(l ir.Local) operand { return operand{local: c.loc(l)} }
 
 func constant(t *ast.Term) operand { return operand{term: t} }
 
@@ -268,9 +283,9 @@ func (c *irCompiler) block(b *ir.Block) []op {
 		o := op{row: stmt.GetLocation().Row}
 		switch s := stmt.(type) {
 		case *ir.ReturnLocalStmt:
-			o.code, o.x = opReturn, local(s.Source)
+			o.code, o.x = opReturn, c.local(s.Source)
 		case *ir.CallStmt:
-			o.target, o.name = int(s.Result), s.Func
+			o.target, o.name = c.loc(s.Result), s.Func
 			for _, a := range s.Args {
 				o.args = append(o.args, c.operand(a))
 			}
@@ -286,9 +301,9 @@ func (c *irCompiler) block(b *ir.Block) []op {
 				o.void = true
 			}
 		case *ir.CallDynamicStmt:
-			o.code, o.target, o.tree = opCallDynamic, int(s.Result), c.tree
+			o.code, o.target = opCallDynamic, c.loc(s.Result)
 			for _, a := range s.Args {
-				o.args = append(o.args, local(a))
+				o.args = append(o.args, c.local(a))
 			}
 			for _, seg := range s.Path {
 				o.path = append(o.path, c.operand(seg))
@@ -298,35 +313,35 @@ func (c *irCompiler) block(b *ir.Block) []op {
 		case *ir.BreakStmt:
 			o.code, o.n = opBreak, int(s.Index)
 		case *ir.DotStmt:
-			o.code, o.x, o.y, o.target = opDot, c.operand(s.Source), c.operand(s.Key), int(s.Target)
+			o.code, o.x, o.y, o.target = opDot, c.operand(s.Source), c.operand(s.Key), c.loc(s.Target)
 		case *ir.LenStmt:
-			o.code, o.x, o.target = opLen, c.operand(s.Source), int(s.Target)
+			o.code, o.x, o.target = opLen, c.operand(s.Source), c.loc(s.Target)
 		case *ir.ScanStmt:
-			o.code, o.x, o.target, o.n = opScan, local(s.Source), int(s.Key), int(s.Value)
+			o.code, o.x, o.target, o.n = opScan, c.local(s.Source), c.loc(s.Key), c.loc(s.Value)
 			o.blocks = [][]op{c.block(s.Block)}
 		case *ir.NotStmt:
 			o.code, o.blocks = opNot, [][]op{c.block(s.Block)}
 		case *ir.AssignIntStmt:
-			o.code, o.x, o.target = opAssign, constant(ast.InternedTerm(int(s.Value))), int(s.Target)
+			o.code, o.x, o.target = opAssign, constant(ast.InternedTerm(int(s.Value))), c.loc(s.Target)
 		case *ir.AssignVarStmt:
-			o.code, o.x, o.target = opAssign, c.operand(s.Source), int(s.Target)
+			o.code, o.x, o.target = opAssign, c.operand(s.Source), c.loc(s.Target)
 		case *ir.AssignVarOnceStmt:
-			o.code, o.x, o.target = opAssignOnce, c.operand(s.Source), int(s.Target)
+			o.code, o.x, o.target = opAssignOnce, c.operand(s.Source), c.loc(s.Target)
 		case *ir.ResetLocalStmt:
-			o.code, o.target = opReset, int(s.Target)
+			o.code, o.target = opReset, c.loc(s.Target)
 		case *ir.MakeNullStmt:
-			o.code, o.x, o.target = opAssign, constant(ast.InternedNullTerm), int(s.Target)
+			o.code, o.x, o.target = opAssign, constant(ast.InternedNullTerm), c.loc(s.Target)
 		case *ir.MakeNumberIntStmt:
-			o.code, o.x, o.target = opAssign, constant(ast.InternedTerm(int(s.Value))), int(s.Target)
+			o.code, o.x, o.target = opAssign, constant(ast.InternedTerm(int(s.Value))), c.loc(s.Target)
 		case *ir.MakeNumberRefStmt:
 			num := ast.NewTerm(ast.Number(c.strings[s.Index].Value.(ast.String)))
-			o.code, o.x, o.target = opAssign, constant(num), int(s.Target)
+			o.code, o.x, o.target = opAssign, constant(num), c.loc(s.Target)
 		case *ir.MakeArrayStmt:
-			o.code, o.n, o.target = opMakeArray, int(s.Capacity), int(s.Target)
+			o.code, o.n, o.target = opMakeArray, int(s.Capacity), c.loc(s.Target)
 		case *ir.MakeObjectStmt:
-			o.code, o.target = opMakeObject, int(s.Target)
+			o.code, o.target = opMakeObject, c.loc(s.Target)
 		case *ir.MakeSetStmt:
-			o.code, o.target = opMakeSet, int(s.Target)
+			o.code, o.target = opMakeSet, c.loc(s.Target)
 		case *ir.EqualStmt:
 			o.code, o.x, o.y = opEqual, c.operand(s.A), c.operand(s.B)
 		case *ir.NotEqualStmt:
@@ -338,21 +353,21 @@ func (c *irCompiler) block(b *ir.Block) []op {
 		case *ir.IsSetStmt:
 			o.code, o.x = opIsSet, c.operand(s.Source)
 		case *ir.IsDefinedStmt:
-			o.code, o.x = opIsDefined, local(s.Source)
+			o.code, o.x = opIsDefined, c.local(s.Source)
 		case *ir.IsUndefinedStmt:
-			o.code, o.x = opIsUndefined, local(s.Source)
+			o.code, o.x = opIsUndefined, c.local(s.Source)
 		case *ir.ArrayAppendStmt:
-			o.code, o.x, o.target = opArrayAppend, c.operand(s.Value), int(s.Array)
+			o.code, o.x, o.target = opArrayAppend, c.operand(s.Value), c.loc(s.Array)
 		case *ir.ObjectInsertStmt:
-			o.code, o.x, o.y, o.target = opObjectInsert, c.operand(s.Key), c.operand(s.Value), int(s.Object)
+			o.code, o.x, o.y, o.target = opObjectInsert, c.operand(s.Key), c.operand(s.Value), c.loc(s.Object)
 		case *ir.ObjectInsertOnceStmt:
-			o.code, o.x, o.y, o.target = opObjectInsertOnce, c.operand(s.Key), c.operand(s.Value), int(s.Object)
+			o.code, o.x, o.y, o.target = opObjectInsertOnce, c.operand(s.Key), c.operand(s.Value), c.loc(s.Object)
 		case *ir.ObjectMergeStmt:
-			o.code, o.x, o.y, o.target = opObjectMerge, local(s.A), local(s.B), int(s.Target)
+			o.code, o.x, o.y, o.target = opObjectMerge, c.local(s.A), c.local(s.B), c.loc(s.Target)
 		case *ir.SetAddStmt:
-			o.code, o.x, o.target = opSetAdd, c.operand(s.Value), int(s.Set)
+			o.code, o.x, o.target = opSetAdd, c.operand(s.Value), c.loc(s.Set)
 		case *ir.WithStmt:
-			o.code, o.target, o.x = opWith, int(s.Local), c.operand(s.Value)
+			o.code, o.target, o.x = opWith, c.loc(s.Local), c.operand(s.Value)
 			for _, idx := range s.Path {
 				o.path = append(o.path, constant(c.strings[idx]))
 			}
@@ -360,78 +375,13 @@ func (c *irCompiler) block(b *ir.Block) []op {
 		case *ir.NopStmt:
 			o.code = opNop
 		case *ir.ResultSetAddStmt:
-			o.code, o.x = opResultAdd, local(s.Value)
+			o.code, o.x = opResultAdd, c.local(s.Value)
 		default:
 			c.fail("unsupported statement %T", stmt)
 		}
 		out = append(out, o)
 	}
 	return out
-}
-
-// walkStmts calls f on every statement of the blocks, nested ones included.
-func walkStmts(blocks []*ir.Block, f func(ir.Stmt)) {
-	for _, b := range blocks {
-		if b == nil {
-			continue
-		}
-		for _, s := range b.Stmts {
-			f(s)
-			switch s := s.(type) {
-			case *ir.BlockStmt:
-				walkStmts(s.Blocks, f)
-			case *ir.ScanStmt:
-				walkStmts([]*ir.Block{s.Block}, f)
-			case *ir.NotStmt:
-				walkStmts([]*ir.Block{s.Block}, f)
-			case *ir.WithStmt:
-				walkStmts([]*ir.Block{s.Block}, f)
-			}
-		}
-	}
-}
-
-var (
-	localType   = reflect.TypeFor[ir.Local]()
-	operandType = reflect.TypeFor[ir.Operand]()
-)
-
-// maxLocal is the highest local the blocks, parameters and return name.
-func maxLocal(blocks []*ir.Block, params []ir.Local, ret ir.Local) int {
-	top := int(max(ret, ir.Data))
-	for _, l := range params {
-		top = max(top, int(l))
-	}
-	note := func(v reflect.Value) {
-		switch v.Type() {
-		case localType:
-			top = max(top, int(v.Int()))
-		case operandType:
-			if l, ok := v.Interface().(ir.Operand).Value.(ir.Local); ok {
-				top = max(top, int(l))
-			}
-		}
-	}
-	walkStmts(blocks, func(s ir.Stmt) {
-		v := reflect.ValueOf(s)
-		if v.Kind() == reflect.Pointer {
-			v = v.Elem()
-		}
-		if v.Kind() != reflect.Struct {
-			return
-		}
-		for i := range v.NumField() {
-			f := v.Field(i)
-			if f.Kind() == reflect.Slice {
-				for j := range f.Len() {
-					note(f.Index(j))
-				}
-				continue
-			}
-			note(f)
-		}
-	})
-	return top
 }
 
 // irEval is the state of one evaluation.
@@ -621,7 +571,7 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			}
 			locals[o.target] = out
 		case opCallDynamic:
-			node := o.tree
+			node := e.p.tree
 			for _, seg := range o.path {
 				key, ok := termValue(seg.get(locals)).(ast.String)
 				if !ok || node == nil {

@@ -281,7 +281,7 @@ func (td *topdownEval) verdicts(t *testing.T, s *Session, kind string, controls 
 		if err != nil {
 			t.Fatal(err)
 		}
-		pq, err = rego.New(rego.Query(queryOf(controls)), rego.Compiler(compiler), rego.Store(td.store)).PrepareForEval(t.Context())
+		pq, err = rego.New(rego.Query(queryOf(controls)), rego.Compiler(compiler), rego.Store(td.store), topdownTerms).PrepareForEval(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,7 @@ func (td *topdownEval) verdicts(t *testing.T, s *Session, kind string, controls 
 	out := make([]Verdict, len(controls))
 	for i, c := range controls {
 		out[i].Control = c
-		out[i].Findings, out[i].Err = decodeFindings(rs[0].Bindings[binding(i)])
+		out[i].Findings, out[i].Err = decodeBinding(rs[0].Bindings[binding(i)])
 	}
 	return out
 }

@@ -64,10 +64,10 @@ func TestScanFindsTheLine(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d", code)
 	}
-	if len(rep.Resources) != 1 || len(rep.Resources[0].Results) != 1 {
+	if len(rep.Resources) != 1 || len(rep.Resources[0].Results()) != 1 {
 		t.Fatalf("resources %+v", rep.Resources)
 	}
-	loc := rep.Resources[0].Results[0].Findings[0].FailedPaths[0]
+	loc := rep.Resources[0].Results()[0].Findings[0].FailedPaths[0]
 	if loc.Path != "spec.containers[0].securityContext.privileged" || loc.Line != 11 {
 		t.Errorf("failed path %+v, want line 11", loc)
 	}

@@ -38,12 +38,13 @@ func writeCSV(w io.Writer, r *result.Report, _ Options) error {
 				res.Ref.Kind, res.Ref.Namespace, res.Ref.Name, res.Origin.Path, l, msg, why,
 			}
 		}
-		rows := make([][]string, 0, len(res.Passed)+len(res.Results))
+		results := res.Results()
+		rows := make([][]string, 0, len(res.Passed)+len(results))
 		for _, id := range res.Passed {
 			rows = append(rows, row(id, result.StatusPassed, res.Origin.Line, "", ""))
 		}
-		for j := range res.Results {
-			cr := &res.Results[j]
+		for j := range results {
+			cr := &results[j]
 			rows = append(rows, row(cr.ControlID, cr.Status, hit{res, cr}.line(), strings.Join(messages(cr), "\n"), reason(cr)))
 		}
 		slices.SortStableFunc(rows, func(a, b []string) int { return cmp.Compare(a[0], b[0]) })

@@ -96,7 +96,7 @@ func TestJSONRoundTrip(t *testing.T) {
 		len(got.Resources) != len(want.Resources) || len(got.Controls) != len(want.Controls) {
 		t.Errorf("round trip lost data: %+v", got.Summary)
 	}
-	if m := got.Resources[2].Results[0].Findings[0].Message; m != want.Resources[2].Results[0].Findings[0].Message {
+	if m := got.Resources[2].Results()[0].Findings[0].Message; m != want.Resources[2].Results()[0].Findings[0].Message {
 		t.Errorf("message = %q after a round trip", m)
 	}
 }
@@ -410,7 +410,10 @@ func TestPrettyText(t *testing.T) {
 func TestControlCharacters(t *testing.T) {
 	r := fixture()
 	nasty := "nul \x00 bell \x07 esc \x1b[2J del \x7f tab \t end"
-	r.Resources[3].Results[1].Findings[0].Message = nasty
+	res := &r.Resources[3]
+	results := res.Results()
+	results[1].Findings[0].Message = nasty
+	*res = result.NewResource(nil, res.Ref, res.Origin, res.Passed, results)
 	r.Controls[3].Name = "Privileged \x1b[31m container"
 	for _, f := range Formats() {
 		t.Run(f, func(t *testing.T) {

@@ -158,8 +158,9 @@ func htmlPageFor(r *result.Report) htmlPage {
 	for i := range r.Resources {
 		rs := &r.Resources[i]
 		hr := htmlResource{Ref: rs.Ref.String(), Where: fileLine(rs.Origin, rs.Origin.Line)}
-		for j := range rs.Results {
-			cr := &rs.Results[j]
+		results := rs.Results()
+		for j := range results {
+			cr := &results[j]
 			if cr.Status != result.StatusFailed && cr.Status != result.StatusExcepted {
 				continue
 			}

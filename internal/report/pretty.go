@@ -214,12 +214,13 @@ func (p *pretty) resources() {
 			where += " (document " + strconv.Itoa(res.Origin.Document) + ")"
 		}
 		p.printf("\n  %s  %s\n", p.paint(ansiBold, clean(res.Ref.String())), p.paint(ansiDim, clean(where)))
-		rows := make([]row, 0, len(res.Passed)+len(res.Results))
+		results := res.Results()
+		rows := make([]row, 0, len(res.Passed)+len(results))
 		for _, id := range res.Passed {
 			rows = append(rows, row{id: id})
 		}
-		for j := range res.Results {
-			rows = append(rows, row{id: res.Results[j].ControlID, cr: &res.Results[j]})
+		for j := range results {
+			rows = append(rows, row{id: results[j].ControlID, cr: &results[j]})
 		}
 		slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.id, b.id) })
 		for _, rw := range rows {

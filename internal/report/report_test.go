@@ -85,7 +85,7 @@ func fixture() *result.Report {
 				Status: result.StatusSkipped, SkipReason: "needs the LimitRange objects of a live cluster; scan a cluster to run it",
 			},
 		},
-		Resources: []result.Resource{
+		Resources: encode([]testResource{
 			{
 				Ref:    resource.Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding", Name: "dev-admin"},
 				Origin: resource.Origin{Kind: resource.OriginCluster},
@@ -173,7 +173,7 @@ func fixture() *result.Report {
 					},
 				},
 			},
-		},
+		}),
 		Unreadable: []result.InputProblem{
 			{Source: "deploy/broken.yaml", Line: 7, Reason: "yaml: line 7: mapping values are not allowed in this context"},
 			{Source: "deploy/logo.png", Reason: "binary file", Skipped: true},
@@ -322,4 +322,22 @@ func TestWriteLeavesReportAlone(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("rendering changed the report")
 	}
+}
+
+// testResource is a resource with its results in the clear, for fixtures.
+type testResource struct {
+	Ref     resource.Ref
+	Origin  resource.Origin
+	Passed  []string
+	Results []result.ControlResult
+}
+
+// encode makes the resources of a fixture, sharing one table.
+func encode(list []testResource) []result.Resource {
+	tab := result.NewTable()
+	out := make([]result.Resource, len(list))
+	for i, r := range list {
+		out[i] = result.NewResource(tab, r.Ref, r.Origin, r.Passed, r.Results)
+	}
+	return out
 }

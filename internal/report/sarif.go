@@ -194,8 +194,9 @@ func writeSARIF(w io.Writer, r *result.Report, _ Options) error {
 	index := controlIndex(r)
 	for i := range r.Resources {
 		res := &r.Resources[i]
-		for j := range res.Results {
-			cr := &res.Results[j]
+		results := res.Results()
+		for j := range results {
+			cr := &results[j]
 			idx, ok := ruleIndex[cr.ControlID]
 			if !ok || (cr.Status != result.StatusFailed && cr.Status != result.StatusExcepted) {
 				continue

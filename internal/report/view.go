@@ -78,8 +78,9 @@ func hitsByControl(r *result.Report) map[string]map[result.Status][]hit {
 	m := map[string]map[result.Status][]hit{}
 	for i := range r.Resources {
 		res := &r.Resources[i]
-		for j := range res.Results {
-			cr := &res.Results[j]
+		results := res.Results()
+		for j := range results {
+			cr := &results[j]
 			if m[cr.ControlID] == nil {
 				m[cr.ControlID] = map[result.Status][]hit{}
 			}

@@ -152,14 +152,19 @@ type ControlSummary struct {
 	Score float64 `json:"score"`
 }
 
-// Resource is one evaluated resource and the results of the controls that apply to it.
+// Resource is one evaluated resource and the results of the controls that
+// apply to it. Its failed, excepted and skipped results are kept encoded
+// (see encode.go): make one with NewResource, read them with Results. In
+// JSON it is an object with the fields resource, origin, passed and results.
 type Resource struct {
-	Ref    resource.Ref    `json:"resource"`
-	Origin resource.Origin `json:"origin"`
-	// Passed lists the IDs of the controls the resource passed.
-	Passed []string `json:"passed"`
-	// Results holds the failed, excepted and skipped results, sorted by control ID.
-	Results []ControlResult `json:"results"`
+	Ref    resource.Ref
+	Origin resource.Origin
+	// Passed lists the IDs of the controls the resource passed. Resources
+	// may share it: it is read only.
+	Passed []string
+
+	tab *Table
+	enc []byte
 }
 
 // ControlResult is the verdict of one control on one resource, when not passed.

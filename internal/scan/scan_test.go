@@ -129,15 +129,15 @@ func TestRun(t *testing.T) {
 	if _, ok := byName["s"]; ok {
 		t.Error("a Secret is evaluated by no control and must not be listed")
 	}
-	ann := byName["ann"].Results
+	ann := byName["ann"].Results()
 	if len(ann) != 1 || ann[0].Status != result.StatusExcepted || ann[0].Reason != "CNI" || ann[0].Exception.Source != "annotation" {
 		t.Errorf("annotation exception: %+v", ann)
 	}
-	lab := byName["lab"].Results
+	lab := byName["lab"].Results()
 	if len(lab) != 1 || lab[0].Exception == nil || lab[0].Exception.Name != "infra" {
 		t.Errorf("file exception: %+v", lab)
 	}
-	priv := byName["priv"].Results
+	priv := byName["priv"].Results()
 	if len(priv) != 2 || priv[0].Findings[0].FailedPaths[0].Path != "spec.containers[0].securityContext.privileged" {
 		t.Errorf("priv results: %+v", priv)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -79,6 +80,7 @@ func planQuery(ctx context.Context, compiler *ast.Compiler, query string) (*ir.P
 type irProgram struct {
 	plan    [][]op // the plan's blocks
 	nlocals int
+	nbuilds int // builder slots of the plan's body (see builds)
 	funcs   []*irFunc
 	tree    *funcTree // for dynamic calls
 	pool    sync.Pool // of *irEval
@@ -90,6 +92,7 @@ type irFunc struct {
 	ret     int
 	blocks  [][]op
 	nlocals int
+	nbuilds int
 	memo    bool // functions of input and data alone are rules: memoized per evaluation
 }
 
@@ -140,24 +143,39 @@ const (
 	opWith
 	opNop
 	opResultAdd
+	// The ops of composite values made in one go (see builds).
+	opBuild       // starts collecting into builder n
+	opCollect     // adds x to builder n
+	opCollectPair // adds the key x and the value y to builder n
+	opSealArray   // sets target to an array of builder n's elements
+	opSealObject  // sets target to an object of builder n's pairs, of distinct keys
+	opSealInserts // sets target to an object of builder n's pairs, inserted in turn
+	opSealSet     // sets target to a set of builder n's elements
 )
 
 // op is one statement. Fields are used as each opcode needs: target the
 // local written, x and y the operands read, n a count (capacity, break
-// index), args the arguments of calls, blocks the nested blocks.
+// index, builder slot), args the arguments of calls, blocks the nested
+// blocks. The fields that few ops use are in ext, keeping ops small.
 type op struct {
-	code    opcode
-	target  int
-	x, y    operand
-	n       int
-	args    []operand
-	fn      *irFunc
-	builtin topdown.BuiltinFunc
-	void    bool
+	code   opcode
+	void   bool // a builtin call without result
+	row    int32
+	target int
+	n      int
+	x, y   operand
+	args   []operand
+	blocks [][]op
+	fn     *irFunc
+	ext    *opExt
+}
+
+// opExt is the builtin of a call, with its name for errors, or the path of
+// a dynamic call or a with statement.
+type opExt struct {
 	name    string
+	builtin topdown.BuiltinFunc
 	path    []operand
-	blocks  [][]op
-	row     int
 }
 
 // funcTree maps the data paths of rules to their functions, for the dynamic
@@ -218,9 +236,9 @@ func newIRProgram(policy *ir.Policy) (*irProgram, error) {
 	}
 	for i, fn := range funcs {
 		f := p.funcs[i]
-		f.blocks, f.nlocals = c.body(fn.Blocks, append([]ir.Local{fn.Return}, fn.Params...))
+		f.blocks, f.nlocals, f.nbuilds = c.body(fn.Blocks, append([]ir.Local{fn.Return}, fn.Params...))
 	}
-	p.plan, p.nlocals = c.body(policy.Plans.Plans[0].Blocks, nil)
+	p.plan, p.nlocals, p.nbuilds = c.body(policy.Plans.Plans[0].Blocks, nil)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -233,13 +251,18 @@ func (c *irCompiler) fail(format string, args ...any) {
 
 // body compiles the blocks of a function (whose parameters and return
 // local are named) or of the plan, and sizes its frame: input, data and
-// every local it names.
-func (c *irCompiler) body(bs []*ir.Block, named []ir.Local) ([][]op, int) {
+// every local it names, and the builders of its composite values.
+func (c *irCompiler) body(bs []*ir.Block, named []ir.Local) (blocks [][]op, nlocals, nbuilds int) {
 	c.top = int(ir.Data)
 	for _, l := range named {
 		c.loc(l)
 	}
-	return c.blocks(bs), c.top + 1
+	blocks = c.blocks(bs)
+	locals := map[int]bool{}
+	for _, l := range named {
+		locals[int(l)] = true
+	}
+	return blocks, c.top + 1, buildValues(blocks, locals)
 }
 
 func (c *irCompiler) blocks(bs []*ir.Block) [][]op {
@@ -280,12 +303,12 @@ func (c *irCompiler) block(b *ir.Block) []op {
 	}
 	out := make([]op, 0, len(b.Stmts))
 	for _, stmt := range b.Stmts {
-		o := op{row: stmt.GetLocation().Row}
+		o := op{row: int32(stmt.GetLocation().Row)}
 		switch s := stmt.(type) {
 		case *ir.ReturnLocalStmt:
 			o.code, o.x = opReturn, c.local(s.Source)
 		case *ir.CallStmt:
-			o.target, o.name = c.loc(s.Result), s.Func
+			o.target = c.loc(s.Result)
 			for _, a := range s.Args {
 				o.args = append(o.args, c.operand(a))
 			}
@@ -293,20 +316,20 @@ func (c *irCompiler) block(b *ir.Block) []op {
 				o.code, o.fn = opCall, f
 				break
 			}
-			o.code, o.builtin = opCallBuiltin, topdown.GetBuiltin(s.Func)
-			if o.builtin == nil {
+			o.code, o.ext = opCallBuiltin, &opExt{name: s.Func, builtin: topdown.GetBuiltin(s.Func)}
+			if o.ext.builtin == nil {
 				c.fail("unknown function %q", s.Func)
 			}
 			if d, ok := c.decls[s.Func]; ok && d.Decl != nil && d.Decl.Result() == nil {
 				o.void = true
 			}
 		case *ir.CallDynamicStmt:
-			o.code, o.target = opCallDynamic, c.loc(s.Result)
+			o.code, o.target, o.ext = opCallDynamic, c.loc(s.Result), &opExt{}
 			for _, a := range s.Args {
 				o.args = append(o.args, c.local(a))
 			}
 			for _, seg := range s.Path {
-				o.path = append(o.path, c.operand(seg))
+				o.ext.path = append(o.ext.path, c.operand(seg))
 			}
 		case *ir.BlockStmt:
 			o.code, o.blocks = opBlock, c.blocks(s.Blocks)
@@ -367,9 +390,9 @@ func (c *irCompiler) block(b *ir.Block) []op {
 		case *ir.SetAddStmt:
 			o.code, o.x, o.target = opSetAdd, c.operand(s.Value), c.loc(s.Set)
 		case *ir.WithStmt:
-			o.code, o.target, o.x = opWith, c.loc(s.Local), c.operand(s.Value)
+			o.code, o.target, o.x, o.ext = opWith, c.loc(s.Local), c.operand(s.Value), &opExt{}
 			for _, idx := range s.Path {
-				o.path = append(o.path, constant(c.strings[idx]))
+				o.ext.path = append(o.ext.path, constant(c.strings[idx]))
 			}
 			o.blocks = [][]op{c.block(s.Block)}
 		case *ir.NopStmt:
@@ -384,6 +407,354 @@ func (c *irCompiler) block(b *ir.Block) []op {
 	return out
 }
 
+// builds finds the arrays, objects and sets that a body makes and then
+// fills, and has them built in one go. The planner makes a composite value
+// by a Make statement followed by appends, inserts or adds (in a
+// comprehension, from nested blocks), and reads it only afterwards;
+// appending to an ast.Array copies it, and inserting grows maps and slices
+// one element at a time. So the elements are collected into a builder, a
+// buffer of the evaluation reused from value to value, and the value is
+// made from them with its final size (sealed) just before the first op of
+// the block that names its local otherwise.
+//
+// While the value is collected, its local keeps its previous value, and
+// so does it when a break leaves the block before the seal. A value is
+// built so only when no op can tell: every op that reads the local outside
+// the ops that follow the Make in its block runs only after the local was
+// written again (or before the Make ran). Fills after the seal update the
+// sealed value as they update any other.
+type builds struct {
+	body    [][]op
+	named   map[int]bool    // parameters and the return local, read by the calls
+	readers map[int][][]pos // the places of the ops that read the locals of regions
+	regions []region
+	seals   map[*op][]seal // by the first op of their block
+}
+
+// seal is a seal op and the place in its block of the op it precedes.
+type seal struct {
+	op op
+	at int
+}
+
+// region is the collection of one value.
+type region struct {
+	at   []pos // of the Make op
+	end  int   // the place in its block of the op before which the value is sealed
+	fill opcode
+	seal opcode
+}
+
+// pos is the place of an op: the index of its block among the blocks of
+// its parent op (or of the body), and its index in the block.
+type pos struct{ block, op int }
+
+// buildValues rewrites the values of body that can be built in one go, and
+// returns the number of builders it uses.
+func buildValues(body [][]op, named map[int]bool) int {
+	b := &builds{body: body, named: named, readers: map[int][][]pos{}, seals: map[*op][]seal{}}
+	walk(body, b.find)
+	if len(b.regions) == 0 {
+		return 0
+	}
+	// Keep the regions whose locals no other op can read unwritten.
+	var inputs []int
+	walk(body, func(at []pos, in [][]op) {
+		inputs = in[len(in)-1][at[len(at)-1].op].inputs(inputs[:0])
+		for i, l := range inputs {
+			if _, ok := b.readers[l]; ok && !slices.Contains(inputs[:i], l) {
+				b.readers[l] = append(b.readers[l], slices.Clone(at))
+			}
+		}
+	})
+	regions := b.regions[:0]
+	for _, r := range b.regions {
+		if b.unseen(r) {
+			regions = append(regions, r)
+		}
+	}
+	for slot, r := range regions {
+		ops := b.block(r.at)
+		i := r.at[len(r.at)-1].op
+		l, row := ops[i].target, ops[i].row
+		ops[i] = op{code: opBuild, target: l, n: slot, row: row}
+		for k := i + 1; k < r.end; k++ {
+			collect(&ops[k], l, r.fill, slot)
+		}
+		if r.end < len(ops) {
+			key := &ops[0]
+			b.seals[key] = append(b.seals[key], seal{op{code: r.seal, target: l, n: slot, row: row}, r.end})
+		}
+	}
+	for i := range body {
+		body[i] = b.insertSeals(body[i])
+	}
+	return len(regions)
+}
+
+// walk calls f with the place of every op of blocks and of their nested
+// blocks, and the blocks that hold it, from the body's down; f must not
+// keep them.
+func walk(blocks [][]op, f func(at []pos, in [][]op)) {
+	var visit func(blocks [][]op, at []pos, in [][]op)
+	visit = func(blocks [][]op, at []pos, in [][]op) {
+		if len(blocks) == 0 {
+			return
+		}
+		at, in = append(at, pos{}), append(in, nil)
+		d := len(at) - 1
+		for bi, ops := range blocks {
+			in[d] = ops
+			for oi := range ops {
+				at[d] = pos{bi, oi}
+				f(at, in)
+				visit(ops[oi].blocks, at, in)
+			}
+		}
+	}
+	// With room for the depth of plans, the levels share the stacks
+	// rather than copy them.
+	visit(blocks, make([]pos, 0, 32), make([][]op, 0, 32))
+}
+
+// block returns the block of the op at a place.
+func (b *builds) block(at []pos) []op {
+	blocks := b.body
+	for _, p := range at[:len(at)-1] {
+		blocks = blocks[p.block][p.op].blocks
+	}
+	return blocks[at[len(at)-1].block]
+}
+
+// find records the region of the value that the op at a place makes, if
+// it can be built in one go.
+func (b *builds) find(at []pos, in [][]op) {
+	ops, i := in[len(in)-1], at[len(at)-1].op
+	var r region
+	switch ops[i].code {
+	case opMakeArray:
+		r.fill, r.seal = opArrayAppend, opSealArray
+	case opMakeObject:
+		r.fill, r.seal = opObjectInsert, opSealObject
+	case opMakeSet:
+		r.fill, r.seal = opSetAdd, opSealSet
+	default:
+		return
+	}
+	l := ops[i].target
+	if l <= int(ir.Data) || b.named[l] {
+		return
+	}
+	// The value is filled up to the first op that names its local
+	// otherwise.
+	r.end = i + 1
+	keys := map[ast.String]bool{} // of the object, when they are distinct constants
+	filled := false
+	for ; r.end < len(ops); r.end++ {
+		o := &ops[r.end]
+		uses, fills := usesOf(o, l, r.fill)
+		if uses != fills {
+			break
+		}
+		if fills == 0 {
+			continue
+		}
+		filled = true
+		if r.fill != opObjectInsert {
+			continue
+		}
+		if key, ok := termValue(o.x.term).(ast.String); ok && o.code == r.fill && !keys[key] {
+			keys[key] = true
+		} else {
+			// A key of a local, or a fill nested in a loop: an insert may
+			// replace the value of another.
+			r.seal = opSealInserts
+		}
+	}
+	if !filled {
+		return
+	}
+	r.at = slices.Clone(at)
+	b.readers[l] = nil
+	b.regions = append(b.regions, r)
+}
+
+// unseen tells whether no op can read the local of a region before it is
+// sealed: every op that reads it follows the Make op, or runs after the
+// local was written again.
+func (b *builds) unseen(r region) bool {
+	l := b.block(r.at)[r.at[len(r.at)-1].op].target
+	for _, p := range b.readers[l] {
+		if !after(p, r.at) && !b.written(p, r.at, l) {
+			return false
+		}
+	}
+	return true
+}
+
+// after tells whether the op at p follows the op at m in m's block, or is
+// nested in one that does.
+func after(p, m []pos) bool {
+	d := len(m) - 1
+	return len(p) > d && slices.Equal(p[:d], m[:d]) && p[d].block == m[d].block && p[d].op > m[d].op
+}
+
+// written tells whether every run from the op at m to the op at p writes
+// the local l in between: an op before p's, in its block or in one that
+// holds it, writes l, and no run from m reaches p without running that op.
+func (b *builds) written(p, m []pos, l int) bool {
+	in := make([][]op, len(p)) // the blocks along p
+	blocks := b.body
+	for d, q := range p {
+		in[d] = blocks[q.block]
+		blocks = in[d][q.op].blocks
+	}
+	for d := len(p) - 1; d >= 0; d-- {
+		lo, j := 0, p[d].op
+		if d < len(m) && slices.Equal(p[:d], m[:d]) && p[d].block == m[d].block {
+			// The block holds m too. When m's op precedes p's, a run
+			// from m may reach p through the ops between them only;
+			// when it follows, only by entering the block again.
+			switch q := m[d].op; {
+			case q == j:
+				return false // both are in this op: no op of this block is in between
+			case q < j:
+				lo = q + 1
+			}
+		}
+		for k := lo; k < j; k++ {
+			if in[d][k].writes(l) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inputs appends the locals that o reads itself, not in nested blocks.
+func (o *op) inputs(dst []int) []int {
+	var operands []operand
+	switch o.code {
+	case opReturn, opIsArray, opIsObject, opIsSet, opIsDefined, opIsUndefined, opResultAdd, opLen, opAssign, opScan:
+		operands = []operand{o.x}
+	case opEqual, opNotEqual, opDot, opObjectMerge:
+		operands = []operand{o.x, o.y}
+	case opArrayAppend, opSetAdd, opAssignOnce, opWith, opCollect: // and update the target
+		operands = []operand{o.x, {local: o.target}}
+	case opObjectInsert, opObjectInsertOnce, opCollectPair:
+		operands = []operand{o.x, o.y, {local: o.target}}
+	case opCall, opCallBuiltin, opCallDynamic:
+		operands = slices.Clip(o.args)
+		if o.ext != nil {
+			operands = append(operands, o.ext.path...)
+		}
+	}
+	for _, x := range operands {
+		if x.term == nil {
+			dst = append(dst, x.local)
+		}
+	}
+	return dst
+}
+
+// reads returns how many times o reads the local l itself.
+func (o *op) reads(l int) int {
+	var buf [4]int
+	n := 0
+	for _, x := range o.inputs(buf[:0]) {
+		if x == l {
+			n++
+		}
+	}
+	return n
+}
+
+// writes tells whether o sets the local l whenever the ops after it in its
+// block run.
+func (o *op) writes(l int) bool {
+	switch o.code {
+	case opAssign, opReset, opMakeArray, opMakeObject, opMakeSet, opDot, opLen, opObjectMerge, opCall, opCallDynamic:
+		return o.target == l
+	case opCallBuiltin:
+		return o.target == l && !o.void
+	case opScan: // not for an empty collection
+	}
+	return false
+}
+
+// names tells whether o reads or sets the local l itself.
+func (o *op) names(l int) bool {
+	if o.reads(l) > 0 {
+		return true
+	}
+	switch o.code {
+	case opScan:
+		return o.target == l || o.n == l
+	case opReturn, opBlock, opBreak, opNot, opEqual, opNotEqual, opIsArray, opIsObject, opIsSet, opIsDefined, opIsUndefined, opNop, opResultAdd:
+		return false
+	}
+	return o.target == l
+}
+
+// usesOf returns how many ops, o and those nested in it, name the local l,
+// and how many of them are fills of it: ops of the fill code into l, whose
+// operands are other locals.
+func usesOf(o *op, l int, fill opcode) (uses, fills int) {
+	if o.names(l) {
+		uses++
+		if o.code == fill && o.target == l && o.reads(l) == 1 {
+			fills++
+		}
+	}
+	for _, ops := range o.blocks {
+		for i := range ops {
+			u, f := usesOf(&ops[i], l, fill)
+			uses, fills = uses+u, fills+f
+		}
+	}
+	return uses, fills
+}
+
+// collect turns the fills of the local l in o and in its nested blocks into
+// adds to the builder slot.
+func collect(o *op, l int, fill opcode, slot int) {
+	if o.code == fill && o.target == l {
+		o.code, o.n = opCollect, slot
+		if fill == opObjectInsert {
+			o.code = opCollectPair
+		}
+	}
+	for _, ops := range o.blocks {
+		for i := range ops {
+			collect(&ops[i], l, fill, slot)
+		}
+	}
+}
+
+// insertSeals returns ops, and the ops of their nested blocks, with the
+// seals of their values.
+func (b *builds) insertSeals(ops []op) []op {
+	for i := range ops {
+		for j := range ops[i].blocks {
+			ops[i].blocks[j] = b.insertSeals(ops[i].blocks[j])
+		}
+	}
+	if len(ops) == 0 || len(b.seals[&ops[0]]) == 0 {
+		return ops
+	}
+	seals := b.seals[&ops[0]]
+	out := make([]op, 0, len(ops)+len(seals))
+	for i := range ops {
+		for _, s := range seals {
+			if s.at == i {
+				out = append(out, s.op)
+			}
+		}
+		out = append(out, ops[i])
+	}
+	return out
+}
+
 // irEval is the state of one evaluation.
 type irEval struct {
 	p       *irProgram
@@ -393,12 +764,21 @@ type irEval struct {
 	results []*ast.Term
 	ret     *ast.Term   // the value of the last return statement
 	stack   []*ast.Term // the locals of the functions being called
-	args    []*ast.Term // scratch for the arguments of a builtin
+	// builds are the builder slots of the bodies being run, from bbase
+	// for the innermost one (see builds); pairs is scratch for objects.
+	builds [][]*ast.Term
+	bbase  int
+	pairs  [][2]*ast.Term
+	args   []*ast.Term // scratch for the arguments of a builtin
 	// out receives a builtin's result through iter, made once per
 	// evaluation rather than a closure per call.
 	out  *ast.Term
 	iter func(*ast.Term) error
 }
+
+// emptySet is the value of made sets until their first add: the sets of
+// rules are most often empty. Nothing changes it: adds replace it.
+var emptySet = ast.NewSet()
 
 // errIRConflict is a rule that produced two values where one is allowed, as
 // topdown's conflict errors.
@@ -435,6 +815,7 @@ func (p *irProgram) eval(ctx context.Context, input, data ast.Value) (results []
 		Seed:    rand.Reader, // as topdown: its default seed
 	}
 	locals := make([]*ast.Term, p.nlocals)
+	e.pushBuilds(p.nbuilds)
 	if input != nil {
 		locals[ir.Input] = ast.NewTerm(input)
 	}
@@ -459,6 +840,10 @@ func (e *irEval) release() {
 	clear(e.stack[:cap(e.stack)])
 	e.stack = e.stack[:0]
 	clear(e.args[:cap(e.args)])
+	for _, b := range e.builds[:cap(e.builds)] {
+		clear(b[:cap(b)])
+	}
+	e.builds, e.bbase = e.builds[:0], 0
 	e.results, e.ret, e.out = nil, nil, nil
 	e.bctx = topdown.BuiltinContext{}
 	e.p.pool.Put(e)
@@ -486,6 +871,19 @@ func (e *irEval) frame(n int) (base int, locals []*ast.Term) {
 	return base, locals
 }
 
+// pushBuilds takes n builder slots, the first at bbase, and returns the
+// previous bbase for popBuilds. Slots keep the buffers that earlier bodies
+// left in them, for reuse.
+func (e *irEval) pushBuilds(n int) (saved int) {
+	saved, e.bbase = e.bbase, len(e.builds)
+	e.builds = slices.Grow(e.builds, n)[:e.bbase+n]
+	return saved
+}
+
+func (e *irEval) popBuilds(saved int) {
+	e.builds, e.bbase = e.builds[:e.bbase], saved
+}
+
 func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term, error) {
 	if f.memo && e.memoSet[f.index] {
 		return e.memo[f.index], nil
@@ -499,7 +897,14 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 		}
 		locals[l] = v
 	}
+	if f.nbuilds == 0 { // its ops do not touch the builders
+		out, err := e.run(f, locals)
+		e.stack = e.stack[:base]
+		return out, err
+	}
+	saved := e.pushBuilds(f.nbuilds)
 	out, err := e.run(f, locals)
+	e.popBuilds(saved)
 	e.stack = e.stack[:base]
 	return out, err
 }
@@ -572,7 +977,7 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			locals[o.target] = out
 		case opCallDynamic:
 			node := e.p.tree
-			for _, seg := range o.path {
+			for _, seg := range o.ext.path {
 				key, ok := termValue(seg.get(locals)).(ast.String)
 				if !ok || node == nil {
 					return 0, nil
@@ -655,7 +1060,7 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 		case opMakeObject:
 			locals[o.target] = ast.NewTerm(ast.NewObject())
 		case opMakeSet:
-			locals[o.target] = ast.NewTerm(ast.NewSet())
+			locals[o.target] = ast.NewTerm(emptySet)
 		case opEqual:
 			a, b := o.x.get(locals), o.y.get(locals)
 			if a == nil || b == nil || ast.Compare(a.Value, b.Value) != 0 {
@@ -725,6 +1130,11 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			if !ok || v == nil {
 				return 0, fmt.Errorf("plan: add to %v (row %d)", locals[o.target], o.row)
 			}
+			if set == emptySet {
+				// In place, as appends: the term may have been read.
+				locals[o.target].Value = ast.NewSet(v)
+				continue
+			}
 			set.Add(v)
 		case opWith:
 			r, err := e.with(locals, o)
@@ -739,9 +1149,57 @@ func (e *irEval) block(locals []*ast.Term, b []op) (int, error) {
 			if v := o.x.get(locals); v != nil {
 				e.results = append(e.results, v)
 			}
+		case opBuild:
+			e.builds[e.bbase+o.n] = e.builds[e.bbase+o.n][:0]
+		case opCollect:
+			v := o.x.get(locals)
+			if v == nil {
+				return 0, fmt.Errorf("plan: add of an undefined value (row %d)", o.row)
+			}
+			b := &e.builds[e.bbase+o.n]
+			*b = append(*b, v)
+		case opCollectPair:
+			k, v := o.x.get(locals), o.y.get(locals)
+			if k == nil || v == nil {
+				return 0, fmt.Errorf("plan: insert of an undefined value (row %d)", o.row)
+			}
+			b := &e.builds[e.bbase+o.n]
+			*b = append(*b, k, v)
+		case opSealArray, opSealObject, opSealInserts, opSealSet:
+			locals[o.target] = ast.NewTerm(e.seal(o))
 		}
 	}
 	return brEnd, nil
+}
+
+// seal makes the value of a builder's elements, and clears the builder.
+func (e *irEval) seal(o *op) ast.Value {
+	b := e.builds[e.bbase+o.n]
+	defer clear(b)
+	switch o.code {
+	case opSealArray:
+		// The array keeps its slice: the builder is reused.
+		elems := make([]*ast.Term, len(b))
+		copy(elems, b)
+		return ast.NewArray(elems...)
+	case opSealSet:
+		return ast.NewSet(b...)
+	case opSealInserts:
+		// Inserts replace the values of equal keys, which NewObject would
+		// keep twice.
+		obj := ast.NewObjectWithCapacity(len(b) / 2)
+		for i := 0; i < len(b); i += 2 {
+			obj.Insert(b[i], b[i+1])
+		}
+		return obj
+	}
+	pairs := e.pairs[:0]
+	for i := 0; i < len(b); i += 2 {
+		pairs = append(pairs, [2]*ast.Term{b[i], b[i+1]})
+	}
+	e.pairs = pairs
+	defer clear(pairs)
+	return ast.NewObject(pairs...)
 }
 
 // scan runs the scan's block for each element of the collection. It
@@ -797,11 +1255,11 @@ func (e *irEval) with(locals []*ast.Term, o *op) (int, error) {
 	if v == nil {
 		return 0, nil
 	}
-	if len(o.path) == 0 {
+	if len(o.ext.path) == 0 {
 		locals[o.target] = v
 	} else {
-		path := make([]*ast.Term, len(o.path))
-		for i, seg := range o.path {
+		path := make([]*ast.Term, len(o.ext.path))
+		for i, seg := range o.ext.path {
 			path[i] = seg.term
 		}
 		locals[o.target] = ast.NewTerm(upsert(termValue(saved), path, v))
@@ -840,7 +1298,7 @@ func upsert(doc ast.Value, path []*ast.Term, v *ast.Term) ast.Value {
 
 func (e *irEval) builtin(o *op, args []*ast.Term) (*ast.Term, error) {
 	e.out = nil
-	err := o.builtin(e.bctx, args, e.iter)
+	err := o.ext.builtin(e.bctx, args, e.iter)
 	out := e.out
 	e.out = nil
 	if err != nil {
@@ -848,14 +1306,14 @@ func (e *irEval) builtin(o *op, args []*ast.Term) (*ast.Term, error) {
 		// its call undefined, unless it halts the evaluation.
 		var halt topdown.Halt
 		if errors.As(err, &halt) {
-			return nil, fmt.Errorf("%s: %w", o.name, err)
+			return nil, fmt.Errorf("%s: %w", o.ext.name, err)
 		}
 		return nil, nil
 	}
 	return out, nil
 }
 
-func conflict(row int) error {
+func conflict(row int32) error {
 	return fmt.Errorf("%w (row %d)", errIRConflict, row)
 }
 

@@ -66,8 +66,9 @@ type Control struct {
 	Scope       []string `json:"scope"`
 	// Kinds are the object kinds the control evaluates.
 	Kinds []string `json:"kinds"`
-	// Related are the kinds whose objects the rule reads from data.inventory
-	// (relational controls: RBAC bindings, NetworkPolicies, Services, ...).
+	// Related are the kinds whose objects the rule reads with
+	// kubescape.inventory (relational controls: RBAC bindings,
+	// NetworkPolicies, Services, ...).
 	Related []string `json:"related,omitempty"`
 	// Inputs are the configurable values the rule reads from data.inputs.
 	Inputs     []Input  `json:"inputs,omitempty"`

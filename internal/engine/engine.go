@@ -159,9 +159,10 @@ func (e *Engine) Inputs() map[string]any { return e.inputs }
 // Session evaluates objects against one inventory of related objects.
 type Session struct {
 	engine *Engine
-	// value is the data document, control inputs and the inventory, as
-	// the plans read it.
+	// value is the data document (the control inputs), as the plans read
+	// it; inv holds the related objects the inventory builtins return.
 	value ast.Value
+	inv   *inventory
 
 	// store holds data for OPA's evaluator, built when a plan fails.
 	storeOnce sync.Once
@@ -181,51 +182,22 @@ type kindQuery struct {
 }
 
 // NewSession indexes the related objects (those of kinds that some
-// relational rule reads) for evaluation.
+// relational rule reads) for evaluation. The session reads them as rules
+// ask for them: their content must stay available (not Released) while the
+// session evaluates.
 func (e *Engine) NewSession(objects []*resource.Object) *Session {
-	namespaced := map[string]any{}
-	cluster := map[string]any{}
+	var related []*resource.Object
 	for _, o := range objects {
-		kind := o.Ref().Kind
-		if !e.related[kind] {
-			continue
+		if e.related[o.Ref().Kind] {
+			related = append(related, o)
 		}
-		content, err := o.Decoded()
-		if err != nil {
-			continue
-		}
-		if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
-			content = projectWorkload(content, path)
-		}
-		// Objects listed from a cluster carry their namespace when they have
-		// one; in manifests a namespaced object may leave it to the default.
-		if clusterScoped[kind] || (o.Origin.Kind == resource.OriginCluster && o.Ref().Namespace == "") {
-			list, _ := cluster[kind].([]any)
-			cluster[kind] = append(list, content)
-			continue
-		}
-		ns := o.Ref().Namespace
-		if ns == "" {
-			ns = "default"
-		}
-		kinds, _ := namespaced[ns].(map[string]any)
-		if kinds == nil {
-			kinds = map[string]any{}
-			namespaced[ns] = kinds
-		}
-		list, _ := kinds[kind].([]any)
-		kinds[kind] = append(list, content)
 	}
-	data := map[string]any{
-		"inputs":    e.inputs,
-		"inventory": map[string]any{"namespaced": namespaced, "cluster": cluster},
-	}
-	v, err := ast.InterfaceToValue(data)
+	v, err := ast.InterfaceToValue(map[string]any{"inputs": e.inputs})
 	if err != nil {
-		// Decoded objects and inputs are JSON values; keep the session usable.
+		// Inputs are JSON values; keep the session usable.
 		v = ast.NewObject()
 	}
-	return &Session{engine: e, value: v}
+	return &Session{engine: e, value: v, inv: newInventory(related)}
 }
 
 // topdownStore is the session's data for OPA's evaluator.
@@ -239,6 +211,14 @@ func (s *Session) topdownStore() storage.Store {
 		s.store = inmem.NewFromObjectWithOpts(m, inmem.OptRoundTripOnWrite(true), inmem.OptReturnASTValuesOnRead(true))
 	})
 	return s.store
+}
+
+// Prepare plans the query of a kind ahead of its first evaluation (a scan
+// plans the kinds it reads while it reads the rest). Safe for concurrent
+// use; an error is the planner's, and evaluation then falls back to OPA's
+// evaluator.
+func (e *Engine) Prepare(ctx context.Context, kind string) error {
+	return e.query(ctx, kind).err
 }
 
 func (e *Engine) query(ctx context.Context, kind string) *kindQuery {
@@ -373,6 +353,7 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	for i, c := range q.controls {
 		verdicts[i].Control = c
 	}
+	ctx = withInventory(ctx, s.inv)
 	fail := func(err error) []Verdict {
 		for i := range verdicts {
 			verdicts[i].Err = err
@@ -469,13 +450,18 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 // (so each must be safe for concurrent use; content is the caller's to keep).
 func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, content map[string]any, verdicts []Verdict)) error {
 	s := e.NewSession(objects)
-	// Objects kept as context fill the session's inventory only.
+	// Objects kept as context fill the session's inventory only. Objects
+	// are evaluated namespace by namespace, so that the inventory converts
+	// the related objects of each about once.
 	var order []int
 	for i, o := range objects {
 		if !o.ContextOnly {
 			order = append(order, i)
 		}
 	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return objects[order[a]].Ref().Namespace < objects[order[b]].Ref().Namespace
+	})
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {

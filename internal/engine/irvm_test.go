@@ -226,13 +226,6 @@ func TestPlansAgreeWithTopdown(t *testing.T) {
 				td = &topdownEval{store: inmem.NewFromObject(map[string]any{"inputs": e.inputs}), prepared: map[string]rego.PreparedEvalQuery{}}
 				topdowns[e] = td
 			}
-			inventory, err := ast.JSON(s.value.(ast.Object).Get(ast.InternedTerm("inventory")).Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := storage.WriteOne(t.Context(), td.store, storage.AddOp, storage.Path{"inventory"}, inventory); err != nil {
-				t.Fatal(err)
-			}
 			for _, o := range objs {
 				kind := o.Ref().Kind
 				controls := e.byKind[kind]
@@ -267,8 +260,8 @@ func TestPlansAgreeWithTopdown(t *testing.T) {
 }
 
 // topdownEval evaluates the controls of a kind with OPA's evaluator, in one
-// query prepared once per engine and kind over a store whose inventory each
-// fixture replaces, or one by one when that query fails.
+// query prepared once per engine and kind, with the session's inventory, or
+// one by one when that query fails.
 type topdownEval struct {
 	store    storage.Store
 	prepared map[string]rego.PreparedEvalQuery
@@ -287,9 +280,10 @@ func (td *topdownEval) verdicts(t *testing.T, s *Session, kind string, controls 
 		}
 		td.prepared[kind] = pq
 	}
-	rs, err := pq.Eval(t.Context(), rego.EvalParsedInput(input))
+	ctx := withInventory(t.Context(), s.inv)
+	rs, err := pq.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil || len(rs) != 1 {
-		return s.evaluateEach(t.Context(), controls, input)
+		return s.evaluateEach(ctx, controls, input)
 	}
 	out := make([]Verdict, len(controls))
 	for i, c := range controls {

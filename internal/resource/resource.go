@@ -182,6 +182,13 @@ func (o *Object) Release() {
 		o.meta = o.newMeta()
 	}
 	o.Content, o.raw = nil, nil
+	o.ReleaseLocator()
+}
+
+// ReleaseLocator lets a locator that implements Release drop what it holds
+// to answer fast, keeping the content: for an object that was located but
+// may still be read.
+func (o *Object) ReleaseLocator() {
 	if r, ok := o.Locator.(interface{ Release() }); ok {
 		r.Release()
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -48,6 +49,9 @@ type Options struct {
 	Now time.Time
 	// Progress, when not nil, is called after each object is evaluated.
 	Progress func()
+	// Engine, when set, is the engine built with engine.New for Controls
+	// and Inputs (a caller that compiles it while reading); else Run builds it.
+	Engine *engine.Engine
 }
 
 // Run evaluates the objects and builds the report, releasing the content of
@@ -56,9 +60,12 @@ type Options struct {
 // intermediate verdicts pile up; secret values are gathered from the same
 // decoded content and masked in the whole report at the end.
 func Run(ctx context.Context, lib *library.Library, objects []resource.Object, opts Options) (*result.Report, error) {
-	eng, err := engine.New(lib, opts.Controls, opts.Inputs)
-	if err != nil {
-		return nil, err
+	eng := opts.Engine
+	if eng == nil {
+		var err error
+		if eng, err = engine.New(lib, opts.Controls, opts.Inputs); err != nil {
+			return nil, err
+		}
 	}
 	names, _ := eng.Inputs()[SensitiveKeyNamesInput].([]any)
 	collector := redact.NewCollector(toStrings(names))
@@ -77,23 +84,31 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 			}
 		}
 	}
-	b := builder{opts: opts, controls: map[string]*result.ControlSummary{}}
+	b := builder{opts: opts, controls: map[string]*result.ControlSummary{}, table: result.NewTable()}
 	b.start(eng)
 	resources := make([]result.Resource, len(objects))
 	evaluated := make([]bool, len(objects))
-	err = eng.Evaluate(ctx, ptrs, func(i int, content map[string]any, verdicts []engine.Verdict) {
+	err := eng.Evaluate(ctx, ptrs, func(i int, content map[string]any, verdicts []engine.Verdict) {
 		resources[i], evaluated[i] = b.resource(ptrs[i], verdicts)
 		mu.Lock()
 		collector.Add(ptrs[i].Ref().Kind, content)
 		mu.Unlock()
-		// The report needs only the object's identity and source from here on.
-		ptrs[i].Release()
+		// The report needs only the object's identity and source from here
+		// on; the inventory may still read the content of related objects.
+		if eng.Related(ptrs[i].Ref().Kind) {
+			ptrs[i].ReleaseLocator()
+		} else {
+			ptrs[i].Release()
+		}
 		if opts.Progress != nil {
 			opts.Progress()
 		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range ptrs {
+		o.Release()
 	}
 	kept := resources[:0]
 	for i, ok := range evaluated {
@@ -103,32 +118,21 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	}
 	b.report.Resources = kept
 	r := b.finish(lib)
-	redactReport(r, collector.Redactor())
+	redactReport(r, b.table, collector.Redactor())
 	return r, nil
 }
 
 // redactReport masks secret values in every text of the report that comes
-// from the objects: messages, fix values, reasons.
-func redactReport(r *result.Report, red *redact.Redactor) {
+// from the objects: messages, fix values and reasons, as the results are
+// decoded, and the reasons inputs could not be read.
+func redactReport(r *result.Report, tab *result.Table, red *redact.Redactor) {
 	if red.Len() == 0 {
 		return
 	}
 	for i := range r.Unreadable {
 		r.Unreadable[i].Reason = red.String(r.Unreadable[i].Reason)
 	}
-	for i := range r.Resources {
-		for j := range r.Resources[i].Results {
-			cr := &r.Resources[i].Results[j]
-			cr.Reason = red.String(cr.Reason)
-			for k := range cr.Findings {
-				f := &cr.Findings[k]
-				f.Message = red.String(f.Message)
-				for l := range f.FixPaths {
-					f.FixPaths[l].Value = red.String(f.FixPaths[l].Value)
-				}
-			}
-		}
-	}
+	tab.SetRedactor(red.String)
 }
 
 type builder struct {
@@ -136,8 +140,11 @@ type builder struct {
 	report *result.Report
 	// controls is read-only while objects are evaluated; counts are added in finish.
 	controls map[string]*result.ControlSummary
-	// strings interns the paths and values of findings.
-	strings sync.Map
+	// table numbers the strings of the results.
+	table *result.Table
+	// passed holds one copy of each list of passed controls: the resources
+	// of a kind mostly pass the same ones.
+	passed sync.Map
 }
 
 func (b *builder) start(eng *engine.Engine) {
@@ -179,11 +186,9 @@ func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (res
 			failed++
 		}
 	}
-	res := result.Resource{
-		Ref: obj.Ref(), Origin: obj.Origin,
-		Passed:  make([]string, 0, len(verdicts)-failed),
-		Results: make([]result.ControlResult, 0, failed),
-	}
+	ref := obj.Ref()
+	passed := make([]string, 0, len(verdicts)-failed)
+	results := make([]result.ControlResult, 0, failed)
 	annotations := obj.Annotations()
 	var labels map[string]string
 	evaluated := false
@@ -194,75 +199,75 @@ func (b *builder) resource(obj *resource.Object, verdicts []engine.Verdict) (res
 		}
 		evaluated = true
 		if v.Err != nil {
-			res.Results = append(res.Results, result.ControlResult{
+			results = append(results, result.ControlResult{
 				ControlID: cs.ID, Status: result.StatusSkipped,
 				Reason: "evaluation error: " + v.Err.Error(), Findings: []result.Finding{},
 			})
 			continue
 		}
 		if !v.Failed() {
-			res.Passed = append(res.Passed, cs.ID)
+			passed = append(passed, cs.ID)
 			continue
 		}
 		cr := result.ControlResult{ControlID: cs.ID, Status: result.StatusFailed, Findings: make([]result.Finding, len(v.Findings))}
 		for i, f := range v.Findings {
-			cr.Findings[i] = b.finding(obj, f)
+			cr.Findings[i] = finding(obj, f)
 		}
 		ex, ok := exception.FromAnnotations(annotations, cs.ID)
 		if !ok {
 			if labels == nil {
 				labels = obj.Labels()
 			}
-			ex, ok = b.opts.Exceptions.Match(res.Ref, labels, cs.ID, cs.Frameworks)
+			ex, ok = b.opts.Exceptions.Match(ref, labels, cs.ID, cs.Frameworks)
 		}
 		if ok {
 			cr.Status, cr.Exception, cr.Reason = result.StatusExcepted, ex, ex.Reason
 		}
-		res.Results = append(res.Results, cr)
+		results = append(results, cr)
 	}
-	sort.Strings(res.Passed)
-	sort.Slice(res.Results, func(i, j int) bool { return res.Results[i].ControlID < res.Results[j].ControlID })
-	return res, evaluated
+	sort.Strings(passed)
+	sort.Slice(results, func(i, j int) bool { return results[i].ControlID < results[j].ControlID })
+	return result.NewResource(b.table, ref, obj.Origin, b.shared(passed), results), evaluated
 }
 
-// finding locates a rule's finding in the source. Slices are sized exactly
-// and paths interned: a large scan holds hundreds of thousands of them.
-func (b *builder) finding(obj *resource.Object, f engine.Finding) result.Finding {
+// shared returns the one copy of a list of passed controls.
+func (b *builder) shared(passed []string) []string {
+	key := strings.Join(passed, ",")
+	if v, ok := b.passed.Load(key); ok {
+		return v.([]string)
+	}
+	v, _ := b.passed.LoadOrStore(key, slices.Clip(passed))
+	return v.([]string)
+}
+
+// finding locates a rule's finding in the source.
+func finding(obj *resource.Object, f engine.Finding) result.Finding {
 	out := result.Finding{Message: f.Message, Related: f.Related}
 	if len(f.FailedPaths) > 0 {
 		out.FailedPaths = make([]result.Location, len(f.FailedPaths))
 		for i, p := range f.FailedPaths {
-			out.FailedPaths[i] = b.locate(obj, p)
+			out.FailedPaths[i] = locate(obj, p)
 		}
 	}
 	if len(f.ReviewPaths) > 0 {
 		out.ReviewPaths = make([]result.Location, len(f.ReviewPaths))
 		for i, p := range f.ReviewPaths {
-			out.ReviewPaths[i] = b.locate(obj, p)
+			out.ReviewPaths[i] = locate(obj, p)
 		}
 	}
 	if len(f.FixPaths) > 0 {
 		out.FixPaths = make([]result.Fix, len(f.FixPaths))
 		for i, fx := range f.FixPaths {
-			out.FixPaths[i] = result.Fix{Location: b.locate(obj, fx.Path), Value: b.intern(fx.Value)}
+			out.FixPaths[i] = result.Fix{Location: locate(obj, fx.Path), Value: fx.Value}
 		}
 	}
 	return out
 }
 
-// intern returns one shared copy of a string that many findings repeat.
-func (b *builder) intern(s string) string {
-	if v, ok := b.strings.Load(s); ok {
-		return v.(string)
-	}
-	v, _ := b.strings.LoadOrStore(s, s)
-	return v.(string)
-}
-
 // locate finds a path in the source; a field that does not exist (a fix that
 // adds it) is placed at its nearest existing ancestor.
-func (b *builder) locate(obj *resource.Object, path string) result.Location {
-	loc := result.Location{Path: b.intern(path)}
+func locate(obj *resource.Object, path string) result.Location {
+	loc := result.Location{Path: path}
 	for p := path; p != ""; p = parent(p) {
 		if pos, ok := obj.Locate(p); ok {
 			loc.Line, loc.Column = pos.Line, pos.Column
@@ -295,17 +300,18 @@ func (b *builder) finish(lib *library.Library) *result.Report {
 	sum := &r.Summary
 	sum.FailedBySeverity = map[result.Severity]int{}
 	sum.Resources = len(r.Resources)
-	for _, res := range r.Resources {
+	for i := range r.Resources {
+		res := &r.Resources[i]
 		failed := false
 		sum.Results.Passed += len(res.Passed)
 		for _, id := range res.Passed {
 			b.controls[id].Counts.Passed++
 		}
-		for _, cr := range res.Results {
-			sum.Results.Add(cr.Status)
-			b.controls[cr.ControlID].Counts.Add(cr.Status)
-			failed = failed || cr.Status == result.StatusFailed
-		}
+		res.EachStatus(func(id string, status result.Status) {
+			sum.Results.Add(status)
+			b.controls[id].Counts.Add(status)
+			failed = failed || status == result.StatusFailed
+		})
 		if failed {
 			sum.FailedResources++
 		}

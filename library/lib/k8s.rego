@@ -69,17 +69,12 @@ ref(obj) := {
 	"name": object.get(obj, ["metadata", "name"], ""),
 }
 
-# namespaced(kind) holds the objects of a kind in the input's namespace.
-# (A plain reference reads one path of the store; object.get on
-# data.inventory would hand the whole inventory to a builtin.)
-namespaced(kind) := objs if {
-	objs := data.inventory.namespaced[namespace(input)][kind]
-} else := []
+# namespaced(kind) holds the scanned objects of a kind in the input's
+# namespace (kubescape.inventory is implemented by the engine).
+namespaced(kind) := kubescape.inventory(namespace(input), kind)
 
-# cluster(kind) holds the cluster-scoped objects of a kind.
-cluster(kind) := objs if {
-	objs := data.inventory.cluster[kind]
-} else := []
+# cluster(kind) holds the scanned cluster-scoped objects of a kind.
+cluster(kind) := kubescape.cluster_inventory(kind)
 
 # selects(selector, labels) is true when a label selector (matchLabels and
 # matchExpressions) matches the labels. An empty selector matches everything.

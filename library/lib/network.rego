@@ -4,8 +4,8 @@
 # Services, Ingresses, Gateway API routes, Istio VirtualServices, and the
 # admission webhooks and policies whose namespaceSelector picks a namespace.
 #
-# Related objects are read from data.inventory one namespace at a time
-# (data.inventory.namespaced[ns][kind]); a rule never scans every namespace.
+# Related objects are read one namespace at a time (kubescape.inventory(ns,
+# kind)); a rule never scans every namespace.
 # Helpers without arguments are worked out once per evaluated object, however
 # many controls read them.
 package kubescape.lib.network
@@ -95,9 +95,7 @@ else := []
 # ---------------------------------------------------------------------------
 
 # in_namespace(ns, kind) holds the objects of a kind in a namespace.
-in_namespace(ns, kind) := objs if {
-	objs := data.inventory.namespaced[ns][kind]
-} else := []
+in_namespace(ns, kind) := kubescape.inventory(ns, kind)
 
 # label_paths are the paths of the pod labels in each workload kind.
 label_paths := {kind: array.concat(path, ["labels"]) | some kind, path in k8s.pod_metadata_paths}

@@ -1,7 +1,7 @@
 # RBAC helpers for rules that evaluate RoleBindings, ClusterRoleBindings,
 # Roles, ClusterRoles, and the RBAC power of workloads: the role a binding
-# references (from data.inventory, or a default ClusterRole known by name when
-# the role is not among the scanned objects), the rules in force for a role
+# references (from the scanned objects, or a default ClusterRole known by
+# name when the role is not among them), the rules in force for a role
 # (resolving aggregated ClusterRoles), what a role grants of a set of asked
 # permissions ("who can do VERB on RESOURCE in APIGROUP"), how to name a
 # binding's subjects, and which bindings give a workload's service account
@@ -132,9 +132,7 @@ referenced_candidates(binding) := namespaced_in(k8s.namespace(binding), "Role") 
 }
 
 # namespaced_in(ns, kind) holds the scanned objects of a kind in a namespace.
-namespaced_in(ns, kind) := objs if {
-	objs := data.inventory.namespaced[ns][kind]
-} else := []
+namespaced_in(ns, kind) := kubescape.inventory(ns, kind)
 
 # own_rules(role) is the rules field of a role, [] when it has none.
 own_rules(role) := rules if {

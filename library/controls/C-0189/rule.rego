@@ -41,7 +41,7 @@ deny contains {
 }
 
 declares_default if {
-	some sa in data.inventory.namespaced[input.metadata.name].ServiceAccount
+	some sa in kubescape.inventory(input.metadata.name, "ServiceAccount")
 	sa.metadata.name == "default"
 }
 

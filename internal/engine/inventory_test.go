@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"kubescape.io/kubescape/internal/resource"
+)
+
+// TestInventoryAcrossNamespaces evaluates a rule that reads its own
+// namespace and a peer (half the namespaces away, so that the peers of the
+// second half were evaluated and dropped from the inventory long before),
+// over more namespaces than the inventory keeps converted, with compacted
+// objects released once evaluated as a scan releases them (all but those of
+// related kinds): every verdict must see every related object.
+func TestInventoryAcrossNamespaces(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		"C-9001": {`deny contains {"message": sprintf("%s: %d here, %d in its peer, %d cluster", [input.metadata.name, count(k8s.namespaced("ServiceAccount")), count(kubescape.inventory(input.metadata.annotations.peer, "Deployment")), count(k8s.cluster("ClusterRole"))])} if input.kind == "Deployment"`,
+			"Deployment, ConfigMap", "ServiceAccount, ClusterRole, Deployment"},
+	})
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const namespaces = 3 * inventoryNamespaces
+	var objs []*resource.Object
+	add := func(content string) {
+		o := obj(content)
+		if err := o.Compact(); err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, o)
+	}
+	add(`{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "r"}}`)
+	for i := range namespaces {
+		ns := fmt.Sprintf("ns-%02d", i)
+		// Namespace i holds i%3+1 ServiceAccounts.
+		for j := range i%3 + 1 {
+			add(fmt.Sprintf(`{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "sa%d", "namespace": %q}}`, j, ns))
+		}
+		peer := fmt.Sprintf("ns-%02d", (i+namespaces/2)%namespaces)
+		add(fmt.Sprintf(`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d%02d", "namespace": %q, "annotations": {"peer": %q}}, "spec": {"template": {"spec": {"containers": []}}}}`, i, ns, peer))
+		add(fmt.Sprintf(`{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": %q}}`, ns))
+	}
+	var mu sync.Mutex
+	got := map[string]string{}
+	err = e.Evaluate(t.Context(), objs, func(i int, _ map[string]any, verdicts []Verdict) {
+		kind := objs[i].Ref().Kind
+		if !e.Related(kind) {
+			objs[i].Release()
+		}
+		if kind != "Deployment" {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if verdicts[0].Err != nil {
+			t.Errorf("%s: %v", objs[i].Ref().Name, verdicts[0].Err)
+			return
+		}
+		got[objs[i].Ref().Name] = verdicts[0].Findings[0].Message
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != namespaces {
+		t.Fatalf("%d Deployments evaluated, want %d", len(got), namespaces)
+	}
+	for i := range namespaces {
+		name := fmt.Sprintf("d%02d", i)
+		if want := fmt.Sprintf("%s: %d here, 1 in its peer, 1 cluster", name, i%3+1); got[name] != want {
+			t.Errorf("got %q, want %q", got[name], want)
+		}
+	}
+}
+
+// TestInventoryKeepsFewNamespaces reads more namespaces than the inventory
+// keeps and checks that it converts again only what it dropped.
+func TestInventoryKeepsFewNamespaces(t *testing.T) {
+	var objs []*resource.Object
+	for i := range 2 * inventoryNamespaces {
+		objs = append(objs, obj(fmt.Sprintf(`{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "ns-%02d"}}`, i)))
+	}
+	inv := newInventory(objs)
+	for i := range 2 * inventoryNamespaces {
+		if got := inv.get(fmt.Sprintf("ns-%02d", i), "Service"); got.Value.(*ast.Array).Len() != 1 {
+			t.Fatalf("ns-%02d: %v", i, got)
+		}
+		// The first namespace stays the most recently read.
+		inv.get("ns-00", "Service")
+	}
+	if len(inv.cache) != inventoryNamespaces {
+		t.Errorf("%d namespaces kept, want %d", len(inv.cache), inventoryNamespaces)
+	}
+	if _, ok := inv.cache["ns-00"]; !ok {
+		t.Error("the namespace read most often was dropped")
+	}
+	for _, c := range []struct{ ns, kind string }{{"ns-99", "Service"}, {"ns-01", "Pod"}, {"", "Service"}} {
+		if got := inv.get(c.ns, c.kind); got.Value.(*ast.Array).Len() != 0 {
+			t.Errorf("get(%q, %q) = %v, want []", c.ns, c.kind, got)
+		}
+	}
+	if got := inventoryFrom(context.Background()).get("ns-00", "Service"); got.Value.(*ast.Array).Len() != 0 {
+		t.Errorf("outside a session: %v", got)
+	}
+}
+
+// TestInventoryBuiltinTypes rejects arguments of the wrong type at compile
+// time, as any builtin.
+func TestInventoryBuiltinTypes(t *testing.T) {
+	lib := testLibrary(t, map[string][3]string{
+		"C-9001": {`deny contains {"message": "m"} if count(kubescape.inventory(1, "Pod")) > 0`, "Deployment", "Pod"},
+	})
+	if _, err := New(lib, lib.Controls(), nil); err == nil || !strings.Contains(err.Error(), "kubescape.inventory") {
+		t.Errorf("error %v, want a type error naming kubescape.inventory", err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"kubescape.io/kubescape/internal/cluster"
+	"kubescape.io/kubescape/internal/engine"
 	"kubescape.io/kubescape/internal/exception"
 	"kubescape.io/kubescape/internal/image/vulnreport"
 	"kubescape.io/kubescape/internal/report"
@@ -300,9 +302,16 @@ func (o *ScanOptions) Validate() error {
 
 // Run reads the inputs, scans them and writes the reports.
 func (o *ScanOptions) Run(ctx context.Context) error {
-	read, err := o.read(ctx)
+	// The library compiles, and the kinds met plan, while the inputs are read.
+	eng := o.prepareEngine(ctx)
+	read, err := o.read(ctx, eng.seen)
+	eng.readDone()
 	if err != nil {
 		return err
+	}
+	compiled, err := eng.wait()
+	if err != nil {
+		return withCode(ExitUsage, err)
 	}
 	evaluated := 0
 	for i := range read.Objects {
@@ -326,6 +335,7 @@ func (o *ScanOptions) Run(ctx context.Context) error {
 		Tool:       result.Tool{Name: "kubescape", Version: version.Get().Version},
 		Now:        o.now,
 		Progress:   progress.step,
+		Engine:     compiled,
 	})
 	progress.finish()
 	if err != nil {
@@ -376,7 +386,7 @@ type input struct {
 	targets []string
 }
 
-func (o *ScanOptions) read(ctx context.Context) (*input, error) {
+func (o *ScanOptions) read(ctx context.Context, seen func(kind string)) (*input, error) {
 	if len(o.targets) == 0 {
 		return o.readCluster(ctx)
 	}
@@ -387,6 +397,7 @@ func (o *ScanOptions) read(ctx context.Context) (*input, error) {
 		ReleaseName:      o.ReleaseName,
 		ReleaseNamespace: o.ReleaseNamespace,
 		MaxFileSize:      o.MaxFileSize,
+		Seen:             seen,
 		Compact:          true,
 	})
 	if err != nil {
@@ -553,4 +564,56 @@ func (p *progress) finish() {
 		close(p.stop)
 		<-p.ended
 	}
+}
+
+// engineBuild compiles the library for a scan while its inputs are read,
+// and plans the query of each kind as soon as an object of it is read: the
+// compilation (about 0.4 s) and the plans (0.3 s for the kinds of a
+// typical corpus) would otherwise run before evaluation, on one core.
+type engineBuild struct {
+	done  chan struct{}
+	eng   *engine.Engine
+	err   error
+	kinds chan string
+	seen  func(kind string)
+}
+
+// kindsBuffered bounds the kinds waiting to be planned; when it is full, a
+// kind is planned when first evaluated instead.
+const kindsBuffered = 256
+
+func (o *ScanOptions) prepareEngine(ctx context.Context) *engineBuild {
+	b := &engineBuild{done: make(chan struct{}), kinds: make(chan string, kindsBuffered)}
+	var known sync.Map
+	b.seen = func(kind string) {
+		if _, dup := known.LoadOrStore(kind, true); dup {
+			return
+		}
+		select {
+		case b.kinds <- kind:
+		default:
+		}
+	}
+	go func() {
+		b.eng, b.err = engine.New(o.lib, o.controls, o.inputs)
+		close(b.done)
+		for kind := range b.kinds {
+			if b.err != nil || ctx.Err() != nil {
+				continue
+			}
+			// A kind the planner refuses is evaluated by OPA's evaluator,
+			// and its error reported then.
+			_ = b.eng.Prepare(ctx, kind)
+		}
+	}()
+	return b
+}
+
+// readDone says no more kinds will be seen.
+func (b *engineBuild) readDone() { close(b.kinds) }
+
+// wait returns the compiled engine; plans may still be in the making.
+func (b *engineBuild) wait() (*engine.Engine, error) {
+	<-b.done
+	return b.eng, b.err
 }

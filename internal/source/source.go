@@ -39,6 +39,10 @@ type Options struct {
 	// MaxFileSize is the size in bytes above which a file is skipped with a
 	// problem; DefaultMaxFileSize when 0 or less.
 	MaxFileSize int64
+	// Seen, when set, is called with the kind of each object as soon as
+	// its input is read, from the goroutines that read (so it must be safe
+	// for concurrent use and quick).
+	Seen func(kind string)
 	// Compact keeps each object's content as JSON (resource.Object.Compact)
 	// as soon as its input is read, so that large scans hold a fraction of
 	// the memory; consumers call Object.Decoded.
@@ -150,6 +154,11 @@ func runJob(j job, opts Options, st *interner) (out parsed) {
 		}
 	}()
 	out = readJob(j, opts, st)
+	if opts.Seen != nil {
+		for i := range out.objects {
+			opts.Seen(out.objects[i].Ref().Kind)
+		}
+	}
 	if opts.Compact {
 		for i := range out.objects {
 			if err := out.objects[i].Compact(); err != nil {

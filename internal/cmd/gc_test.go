@@ -16,7 +16,7 @@ func withBase(t *testing.T, base int64) {
 
 func TestLimitFor(t *testing.T) {
 	withBase(t, baseMemoryLimit)
-	for live, want := range map[uint64]int64{0: baseMemoryLimit, 100 << 20: baseMemoryLimit, 165 << 20: baseMemoryLimit, 400 << 20: 800 << 20} {
+	for live, want := range map[uint64]int64{0: baseMemoryLimit, 100 << 20: baseMemoryLimit, 200 << 20: 300 << 20, 400 << 20: 600 << 20} {
 		if got := limitFor(live); got != want {
 			t.Errorf("limitFor(%d MiB) = %d MiB, want %d MiB", live>>20, got>>20, want>>20)
 		}
@@ -80,8 +80,8 @@ func TestClusterScanMemory(t *testing.T) {
 	if got := limitFor(50 << 20); got != clusterMemoryLimit {
 		t.Errorf("limitFor(50 MiB) = %d MiB after clusterScanMemory, want %d MiB", got>>20, clusterMemoryLimit>>20)
 	}
-	if got := limitFor(400 << 20); got != 800<<20 {
-		t.Errorf("limitFor(400 MiB) = %d MiB, want 800 MiB", got>>20)
+	if got := limitFor(400 << 20); got != 600<<20 {
+		t.Errorf("limitFor(400 MiB) = %d MiB, want 600 MiB", got>>20)
 	}
 	// GOMEMLIMIT in the environment wins.
 	baseLimit.Store(baseMemoryLimit)

@@ -194,6 +194,10 @@ func (o *Object) ReleaseLocator() {
 	}
 }
 
+// Raw returns the content as JSON once the object is compacted (see
+// Compact), nil otherwise. The caller must not change it.
+func (o *Object) Raw() []byte { return o.raw }
+
 // Decoded returns the content: Content itself, or a fresh decoding of a
 // compacted object (numbers as int64 when integral, float64 otherwise).
 func (o *Object) Decoded() (map[string]any, error) {

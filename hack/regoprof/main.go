@@ -82,7 +82,9 @@ func run(ids string, n, top int, targets []string) error {
 	if comp.Compile(modules); comp.Failed() {
 		return comp.Errors
 	}
-	data := map[string]any{"inputs": lib.Defaults(), "inventory": map[string]any{"namespaced": map[string]any{}, "cluster": map[string]any{}}}
+	// Relational rules see an empty inventory here: kubescape.inventory
+	// reads the objects of an engine session, and this profile has none.
+	data := map[string]any{"inputs": lib.Defaults()}
 	queries := map[string]rego.PreparedEvalQuery{}
 	for kind, q := range byKind {
 		pq, err := rego.New(rego.Query(strings.Join(q, "; ")), rego.Compiler(comp), rego.Data(data)).PrepareForEval(ctx)

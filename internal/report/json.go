@@ -5,9 +5,9 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"kubescape.io/kubescape/internal/result"
 )
@@ -28,34 +28,51 @@ func writeJSON(w io.Writer, r *result.Report, _ Options) error {
 	n := normalized(r)
 	resources := n.Resources
 	n.Resources = []result.Resource{}
-	doc, err := indented(n, "")
+	return writeSpliced(w, n, `"resources": []`, 1, len(resources), func(i int) (any, error) {
+		return &resources[i], nil
+	})
+}
+
+// writeSpliced writes doc as indented JSON with the elements of one of its
+// arrays encoded one at a time: doc holds that array empty, as field (its
+// name and "[]"), at the given depth, and elem returns its i-th element of
+// n. The output is what encoding doc with its array full would give; an
+// empty array cannot be told from one in a string, where quotes and line
+// breaks are escaped.
+func writeSpliced(w io.Writer, doc any, field string, depth, n int, elem func(i int) (any, error)) error {
+	enc, err := indented(doc, "")
 	if err != nil {
 		return err
 	}
-	// The report without resources holds their field once, as an empty
-	// array at the first level; in a string the quotes would be escaped.
-	const field = "\n  \"resources\": []"
-	at := bytes.Index(doc, []byte(field))
-	if at < 0 {
-		return errors.New("json: the resources field is missing from the encoded report")
+	outer := "\n" + strings.Repeat("  ", depth)
+	marker := []byte(outer + field)
+	at := bytes.Index(enc, marker)
+	if at < 0 || bytes.Count(enc, marker) != 1 {
+		return fmt.Errorf("json: want one empty array %s at depth %d in the encoded document", field, depth)
 	}
+	split := at + len(marker) - 1 // before the closing bracket
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(doc[:at+len(field)-1])
-	for i := range resources {
+	bw.Write(enc[:split])
+	inner := outer + "  "
+	for i := range n {
+		v, err := elem(i)
+		if err != nil {
+			return err
+		}
+		b, err := indented(v, inner[1:])
+		if err != nil {
+			return err
+		}
 		if i > 0 {
 			bw.WriteByte(',')
 		}
-		b, err := indented(&resources[i], "    ")
-		if err != nil {
-			return fmt.Errorf("json: %s: %w", resources[i].Ref, err)
-		}
-		bw.WriteString("\n    ")
+		bw.WriteString(inner)
 		bw.Write(b)
 	}
-	if len(resources) > 0 {
-		bw.WriteString("\n  ")
+	if n > 0 {
+		bw.WriteString(outer)
 	}
-	bw.Write(doc[at+len(field)-1:])
+	bw.Write(enc[split:])
 	bw.WriteByte('\n')
 	return bw.Flush()
 }

@@ -58,7 +58,7 @@ type junitMessage struct {
 // testcases. A control skipped as a whole is one skipped testcase. The tests
 // attribute counts the testcases, skipped ones included, as JUnit readers expect.
 func writeJUnit(w io.Writer, r *result.Report, _ Options) error {
-	hits := hitsByControl(r)
+	hits, _ := hitsByControl(r, 0)
 	passed := map[string][]*result.Resource{}
 	for i := range r.Resources {
 		for _, id := range r.Resources[i].Passed {

@@ -14,7 +14,7 @@ import (
 func writeMarkdown(w io.Writer, r *result.Report, _ Options) error {
 	b := bufio.NewWriter(w)
 	pf := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	hits := hitsByControl(r)
+	hits, _ := hitsByControl(r, 0)
 
 	title := "Kubescape report"
 	if r.Tool.Name != "" {

@@ -43,6 +43,8 @@ type pretty struct {
 	opts  Options
 	index map[string]result.ControlSummary
 	hits  map[string]map[result.Status][]hit
+	// failedMore counts the failed results of each control left out of hits.
+	failedMore map[string]int
 }
 
 func writePretty(w io.Writer, r *result.Report, opts Options) error {
@@ -51,8 +53,14 @@ func writePretty(w io.Writer, r *result.Report, opts Options) error {
 		r:     r,
 		opts:  opts,
 		index: controlIndex(r),
-		hits:  hitsByControl(r),
 	}
+	// A summary shows the first failing resources of each control; the
+	// verbose report lists them all.
+	failedCap := opts.topResources()
+	if opts.Verbose {
+		failedCap = 0
+	}
+	p.hits, p.failedMore = hitsByControl(r, failedCap)
 	p.header()
 	p.controls()
 	if opts.Verbose {
@@ -188,7 +196,7 @@ func (p *pretty) control(c result.ControlSummary) {
 			p.text(m, ind+"  ", ind+"  ")
 		}
 	}
-	if more := len(failing) - limit; more > 0 {
+	if more := len(failing) - limit + p.failedMore[c.ID]; more > 0 {
 		p.printf("%s%s\n", ind, p.paint(ansiDim, fmt.Sprintf("… and %d more failing resources (verbose lists them all)", more)))
 	}
 	if c.Remediation != "" {

@@ -73,21 +73,39 @@ func (h hit) where() string {
 }
 
 // hitsByControl groups the non-passed results by control ID and status, in
-// resource order.
-func hitsByControl(r *result.Report) map[string]map[result.Status][]hit {
-	m := map[string]map[result.Status][]hit{}
+// resource order. With failedCap > 0 it keeps at most that many failed
+// results of each control (and counts the others in failedMore): a summary
+// of a large scan then holds a few results, not every one decoded.
+func hitsByControl(r *result.Report, failedCap int) (hits map[string]map[result.Status][]hit, failedMore map[string]int) {
+	hits, failedMore = map[string]map[result.Status][]hit{}, map[string]int{}
 	for i := range r.Resources {
 		res := &r.Resources[i]
-		results := res.Results()
+		var results []result.ControlResult
+		if failedCap > 0 {
+			// Decode only resources that have a result to keep.
+			keep := false
+			res.EachStatus(func(id string, st result.Status) {
+				keep = keep || st != result.StatusFailed || len(hits[id][st]) < failedCap
+			})
+			if !keep {
+				res.EachStatus(func(id string, _ result.Status) { failedMore[id]++ })
+				continue
+			}
+		}
+		results = res.Results()
 		for j := range results {
 			cr := &results[j]
-			if m[cr.ControlID] == nil {
-				m[cr.ControlID] = map[result.Status][]hit{}
+			if hits[cr.ControlID] == nil {
+				hits[cr.ControlID] = map[result.Status][]hit{}
 			}
-			m[cr.ControlID][cr.Status] = append(m[cr.ControlID][cr.Status], hit{res, cr})
+			if failedCap > 0 && cr.Status == result.StatusFailed && len(hits[cr.ControlID][cr.Status]) >= failedCap {
+				failedMore[cr.ControlID]++
+				continue
+			}
+			hits[cr.ControlID][cr.Status] = append(hits[cr.ControlID][cr.Status], hit{res, cr})
 		}
 	}
-	return m
+	return hits, failedMore
 }
 
 // fileLine renders an origin path with a line as path:line, the path alone

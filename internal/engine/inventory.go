@@ -17,12 +17,14 @@ import (
 // As Rego values they are large: 145 MB for the 50,000 objects of the bench
 // corpus, against 36 MB of YAML. So an inventory keeps the objects as they
 // are (compact JSON in a file scan) and converts those of a namespace when
-// a rule first reads it, keeping the last namespaces read. Engine.Evaluate
-// evaluates objects namespace by namespace, so each is converted about
-// once; a rule that looks into another namespace (a binding's subject, a
-// route's parent) converts that one too.
+// a rule first reads it. A scan (Engine.Evaluate) evaluates objects
+// namespace by namespace and keeps the last namespaces read, so each is
+// converted about once; a rule that looks into another namespace (a
+// binding's subject, a route's parent) converts that one too. A session
+// made with NewSession (the webhook's, which evaluates objects of any
+// namespace in any order) keeps every namespace it converted.
 
-// inventoryNamespaces is how many namespaces an inventory keeps converted.
+// inventoryNamespaces is how many namespaces a scan keeps converted.
 const inventoryNamespaces = 16
 
 func init() {
@@ -86,6 +88,8 @@ type inventory struct {
 	mu    sync.Mutex
 	tick  uint64
 	cache map[string]*converted
+	// keep is how many namespaces stay converted; 0 keeps them all.
+	keep int
 }
 
 // converted is the objects of one namespace as Rego arrays by kind.
@@ -138,11 +142,11 @@ func (inv *inventory) get(ns, kind string) *ast.Term {
 	return emptyArray
 }
 
-// evict drops the namespace read least recently once more than
-// inventoryNamespaces are kept. An evaluation that holds its values keeps
-// them; the namespace is converted again if read again. Called with mu held.
+// evict drops the namespace read least recently once more than keep are
+// kept. An evaluation that holds its values keeps them; the namespace is
+// converted again if read again. Called with mu held.
 func (inv *inventory) evict() {
-	if len(inv.cache) <= inventoryNamespaces {
+	if inv.keep == 0 || len(inv.cache) <= inv.keep {
 		return
 	}
 	oldest, at := "", ^uint64(0)

@@ -49,7 +49,7 @@ func TestInventoryAcrossNamespaces(t *testing.T) {
 	}
 	var mu sync.Mutex
 	got := map[string]string{}
-	err = e.Evaluate(t.Context(), objs, func(i int, _ map[string]any, verdicts []Verdict) {
+	err = e.Evaluate(t.Context(), objs, func(i int, _ ast.Object, verdicts []Verdict) {
 		kind := objs[i].Ref().Kind
 		if !e.Related(kind) {
 			objs[i].Release()
@@ -87,6 +87,7 @@ func TestInventoryKeepsFewNamespaces(t *testing.T) {
 		objs = append(objs, obj(fmt.Sprintf(`{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "ns-%02d"}}`, i)))
 	}
 	inv := newInventory(objs)
+	inv.keep = inventoryNamespaces
 	for i := range 2 * inventoryNamespaces {
 		if got := inv.get(fmt.Sprintf("ns-%02d", i), "Service"); got.Value.(*ast.Array).Len() != 1 {
 			t.Fatalf("ns-%02d: %v", i, got)
@@ -107,6 +108,14 @@ func TestInventoryKeepsFewNamespaces(t *testing.T) {
 	}
 	if got := inventoryFrom(context.Background()).get("ns-00", "Service"); got.Value.(*ast.Array).Len() != 0 {
 		t.Errorf("outside a session: %v", got)
+	}
+	// A session's inventory (the webhook's) keeps every namespace.
+	all := newInventory(objs)
+	for i := range 2 * inventoryNamespaces {
+		all.get(fmt.Sprintf("ns-%02d", i), "Service")
+	}
+	if len(all.cache) != 2*inventoryNamespaces {
+		t.Errorf("a session's inventory kept %d namespaces of %d", len(all.cache), 2*inventoryNamespaces)
 	}
 }
 

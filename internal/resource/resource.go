@@ -100,19 +100,21 @@ type Object struct {
 
 	// raw is the content as JSON, and meta its identity, once compacted.
 	raw  []byte
-	meta *meta
+	meta *Meta
 }
 
-type meta struct {
-	ref         Ref
-	labels      map[string]string
-	annotations map[string]string
-	uid         string
-	owners      []OwnerRef
+// Meta is what a compacted object keeps of its content at hand: what Ref,
+// Labels, Annotations, UID and OwnerReferences return.
+type Meta struct {
+	Ref         Ref
+	Labels      map[string]string
+	Annotations map[string]string
+	UID         string
+	Owners      []OwnerRef
 }
 
-func (o *Object) newMeta() *meta {
-	return &meta{ref: o.Ref(), labels: o.Labels(), annotations: o.Annotations(), uid: o.UID(), owners: o.OwnerReferences()}
+func (o *Object) newMeta() *Meta {
+	return &Meta{Ref: o.Ref(), Labels: o.Labels(), Annotations: o.Annotations(), UID: o.UID(), Owners: o.OwnerReferences()}
 }
 
 // OwnerRef is an entry of metadata.ownerReferences.
@@ -126,7 +128,7 @@ type OwnerRef struct {
 // UID is the object's metadata.uid, set on objects read from a cluster.
 func (o *Object) UID() string {
 	if o.meta != nil {
-		return o.meta.uid
+		return o.meta.UID
 	}
 	md, _ := o.Content["metadata"].(map[string]any)
 	uid, _ := md["uid"].(string)
@@ -136,7 +138,7 @@ func (o *Object) UID() string {
 // OwnerReferences are the object's metadata.ownerReferences.
 func (o *Object) OwnerReferences() []OwnerRef {
 	if o.meta != nil {
-		return o.meta.owners
+		return o.meta.Owners
 	}
 	md, _ := o.Content["metadata"].(map[string]any)
 	list, _ := md["ownerReferences"].([]any)
@@ -171,6 +173,14 @@ func (o *Object) Compact() error {
 	o.meta = o.newMeta()
 	o.raw, o.Content = raw, nil
 	return nil
+}
+
+// SetCompact makes o a compacted object whose content is raw, for a source
+// that encodes the content as JSON itself rather than decode it into Content
+// and call Compact: raw must be what Compact would make of the content, and
+// m what Ref, Labels, Annotations, UID and OwnerReferences return for it.
+func (o *Object) SetCompact(raw []byte, m Meta) {
+	o.raw, o.meta, o.Content = raw, &m, nil
 }
 
 // Release drops the content, keeping the identity, origin and locator (and
@@ -208,7 +218,7 @@ func (o *Object) Decoded() (map[string]any, error) {
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", o.meta.ref, err)
+		return nil, fmt.Errorf("decode %s: %w", o.meta.Ref, err)
 	}
 	normalizeNumbers(m)
 	return m, nil
@@ -239,7 +249,7 @@ func normalizeNumbers(v any) any {
 // Ref returns the identity of the object.
 func (o *Object) Ref() Ref {
 	if o.meta != nil {
-		return o.meta.ref
+		return o.meta.Ref
 	}
 	md, _ := o.Content["metadata"].(map[string]any)
 	s := func(m map[string]any, k string) string { v, _ := m[k].(string); return v }
@@ -254,7 +264,7 @@ func (o *Object) Ref() Ref {
 // Annotations returns the metadata.annotations of the object.
 func (o *Object) Annotations() map[string]string {
 	if o.meta != nil {
-		return o.meta.annotations
+		return o.meta.Annotations
 	}
 	return stringMap(o.Content, "annotations")
 }
@@ -262,7 +272,7 @@ func (o *Object) Annotations() map[string]string {
 // Labels returns the metadata.labels of the object.
 func (o *Object) Labels() map[string]string {
 	if o.meta != nil {
-		return o.meta.labels
+		return o.meta.Labels
 	}
 	return stringMap(o.Content, "labels")
 }

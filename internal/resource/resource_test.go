@@ -36,6 +36,19 @@ func TestCompact(t *testing.T) {
 	}
 }
 
+func TestSetCompact(t *testing.T) {
+	var o Object
+	o.Content = map[string]any{"kind": "Stale"}
+	m := Meta{Ref: Ref{APIVersion: "v1", Kind: "Pod", Name: "p"}, Labels: map[string]string{"a": "b"}, UID: "u", Owners: []OwnerRef{{Kind: "Job"}}}
+	o.SetCompact([]byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"n":2}}`), m)
+	if o.Content != nil || o.Ref() != m.Ref || o.Labels()["a"] != "b" || o.UID() != "u" || len(o.OwnerReferences()) != 1 {
+		t.Errorf("after SetCompact: %v %v %v %q %v", o.Content, o.Ref(), o.Labels(), o.UID(), o.OwnerReferences())
+	}
+	if got, err := o.Decoded(); err != nil || got["spec"].(map[string]any)["n"] != int64(2) {
+		t.Errorf("decoded %v, %v", got, err)
+	}
+}
+
 func TestRelease(t *testing.T) {
 	o := &Object{Content: map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "labels": map[string]any{"a": "b"}}}}
 	o.Release()

@@ -69,7 +69,13 @@ func writeCorpus(tb testing.TB, dir string, objects, perFile int) {
 }
 
 // BenchmarkRead reads 10,000 Deployments from 1,000 files of 10 documents.
-func BenchmarkRead(b *testing.B) {
+func BenchmarkRead(b *testing.B) { benchmarkRead(b, Options{}) }
+
+// BenchmarkReadCompact reads the same corpus as BenchmarkRead, compacting
+// the objects as the scan command does.
+func BenchmarkReadCompact(b *testing.B) { benchmarkRead(b, Options{Compact: true}) }
+
+func benchmarkRead(b *testing.B, opts Options) {
 	const objects = 10000
 	dir := b.TempDir()
 	writeCorpus(b, dir, objects, 10)
@@ -77,7 +83,7 @@ func BenchmarkRead(b *testing.B) {
 	var res *Result
 	for b.Loop() {
 		var err error
-		res, err = Read(b.Context(), []string{dir}, Options{})
+		res, err = Read(b.Context(), []string{dir}, opts)
 		if err != nil {
 			b.Fatal(err)
 		}

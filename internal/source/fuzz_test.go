@@ -11,8 +11,9 @@ import (
 
 // FuzzParse feeds arbitrary bytes to the document parser and the locator:
 // nothing may panic, every object must be JSON-compatible and locate its
-// kind, and the position index must agree with a parse of the document on
-// every field.
+// kind, the position index must agree with a parse of the document on
+// every field, and objects compacted as they are read must be those that
+// decoding and compacting make.
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"), "metadata.name")
 	f.Add([]byte("---\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod}\n"), "items[0]")
@@ -21,6 +22,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("kind: K\napiVersion: v\nx: &x {<<: *x}\n"), "x.y")
 	f.Add([]byte("kind: K\napiVersion: v\n? [complex]\n: key\n"), "[0]")
 	f.Add([]byte("%YAML 1.2\n---\nkind: K\napiVersion: v\n...\n"), "kind")
+	f.Add([]byte("kind: List\napiVersion: v1\nitems:\n- {kind: K, apiVersion: v, metadata: {labels: {a: 1, a: b}, ownerReferences: [{controller: TRUE}]}}\n- x\n"), "items[0]")
+	f.Add([]byte("kind: K\napiVersion: v\nx: [1e400, 0x10, -0.0, 1e-7, !!binary aGk=, .inf, \"<\\u2028>\", ~, !!int 0b1]\n"), "x[1]")
 	f.Fuzz(func(t *testing.T, data []byte, path string) {
 		out := parseInput(input{kind: resource.OriginStdin, path: "-", data: data})
 		for _, o := range out.objects {
@@ -47,6 +50,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("bad problem %+v", p)
 			}
 		}
+		checkCompact(t, data)
 	})
 }
 

@@ -16,7 +16,7 @@ import (
 
 // renderHelm renders a chart directory client-side, as helm install
 // --dry-run=client would, and reads each rendered template and CRD file.
-func renderHelm(dir string, opts Options, st *interner) parsed {
+func renderHelm(dir string, opts Options, w worker) parsed {
 	var out parsed
 	manifests, err := helmManifests(dir, opts)
 	if err != nil {
@@ -24,7 +24,7 @@ func renderHelm(dir string, opts Options, st *interner) parsed {
 		return out
 	}
 	for _, name := range slices.Sorted(maps.Keys(manifests)) {
-		p := parseInput(input{kind: resource.OriginHelm, path: name, data: []byte(manifests[name]), strings: st})
+		p := parseInput(input{kind: resource.OriginHelm, path: name, data: []byte(manifests[name]), worker: w})
 		out.objects = append(out.objects, p.objects...)
 		out.problems = append(out.problems, p.problems...)
 	}

@@ -114,10 +114,10 @@ func buildIndex(n *yaml.Node, offset int) (posIndex, bool) {
 func (x posIndex) locate(segs []segment) (resource.Position, bool) {
 	h := uint32(fnvOffset)
 	for _, s := range segs {
-		if s.key != nil {
-			h = hashKey(h, *s.key)
-		} else {
+		if s.isIndex {
 			h = hashIndex(h, s.index)
+		} else {
+			h = hashKey(h, s.key)
 		}
 	}
 	i, found := slices.BinarySearchFunc(x, h, func(e posEntry, h uint32) int {

@@ -11,7 +11,7 @@ import (
 
 // renderKustomize builds a Kustomize directory with the default options (as
 // kubectl kustomize does) and reads the objects it outputs.
-func renderKustomize(dir string, st *interner) parsed {
+func renderKustomize(dir string, w worker) parsed {
 	var out parsed
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
 	m, err := k.Run(filesys.MakeFsOnDisk(), dir)
@@ -24,5 +24,5 @@ func renderKustomize(dir string, st *interner) parsed {
 		out.problem(dir, 0, false, "%v", fmt.Errorf("build kustomization %s: %w", dir, err))
 		return out
 	}
-	return parseInput(input{kind: resource.OriginKustomize, path: dir, data: yml, strings: st})
+	return parseInput(input{kind: resource.OriginKustomize, path: dir, data: yml, worker: w})
 }

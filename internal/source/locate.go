@@ -136,7 +136,10 @@ var _ resource.Locator = (*locator)(nil)
 // element, for a list index; of the object, for ""). It is false when the
 // field does not exist, the path is malformed or the source cannot be read again.
 func (l *locator) Locate(path string) (resource.Position, bool) {
-	segs, ok := parsePath(path)
+	// A scan locates many paths, and each of their parents in turn: parsing
+	// into this array allocates nothing for paths of up to its length.
+	var buf [16]segment
+	segs, ok := parsePath(path, buf[:0])
 	if !ok {
 		return resource.Position{}, false
 	}
@@ -149,11 +152,11 @@ func (l *locator) Locate(path string) (resource.Position, bool) {
 	}
 	at := n
 	for _, s := range segs {
-		if s.key != nil {
-			at, n, ok = lookupKey(n, *s.key, 0)
-		} else {
+		if s.isIndex {
 			n, ok = lookupIndex(n, s.index)
 			at = n
+		} else {
+			at, n, ok = lookupKey(n, s.key, 0)
 		}
 		if !ok {
 			return resource.Position{}, false
@@ -190,16 +193,16 @@ func (l *locator) object() (*yaml.Node, int, bool) {
 	return n, l.doc.lineOffset, true
 }
 
-// segment is one step of a field path: a key, or an index when key is nil.
+// segment is one step of a field path: a key, or an index when isIndex.
 type segment struct {
-	key   *string
-	index int
+	key     string
+	index   int
+	isIndex bool
 }
 
 // parsePath splits a path like spec.containers[0].securityContext.privileged
-// or metadata.annotations["kubescape.io/ignore"] into segments.
-func parsePath(path string) ([]segment, bool) {
-	var segs []segment
+// or metadata.annotations["kubescape.io/ignore"] into segments, appended to segs.
+func parsePath(path string, segs []segment) ([]segment, bool) {
 	for i := 0; i < len(path); {
 		switch path[i] {
 		case '.':
@@ -214,7 +217,7 @@ func parsePath(path string) ([]segment, bool) {
 				if !ok || j+n >= len(path) || path[j+n] != ']' {
 					return nil, false
 				}
-				segs = append(segs, segment{key: &key})
+				segs = append(segs, segment{key: key})
 				i = j + n + 1
 				continue
 			}
@@ -226,19 +229,18 @@ func parsePath(path string) ([]segment, bool) {
 			if err != nil || idx < 0 {
 				return nil, false
 			}
-			segs = append(segs, segment{index: idx})
+			segs = append(segs, segment{index: idx, isIndex: true})
 			i = j + end + 1
 		default:
 			if i > 0 && path[i-1] != '.' {
 				return nil, false
 			}
-			end := strings.IndexAny(path[i:], ".[")
-			if end < 0 {
-				end = len(path) - i
+			end := i
+			for end < len(path) && path[end] != '.' && path[end] != '[' {
+				end++
 			}
-			key := path[i : i+end]
-			segs = append(segs, segment{key: &key})
-			i += end
+			segs = append(segs, segment{key: path[i:end]})
+			i = end
 		}
 	}
 	return segs, true

@@ -39,8 +39,15 @@ type input struct {
 	// file, when set, is the file that locators read again on demand
 	// instead of keeping data in memory.
 	file string
+	worker
+}
+
+// worker is what one reading goroutine carries from input to input.
+type worker struct {
 	// strings shares the text of keys and short values between objects; nil shares nothing.
 	strings *interner
+	// compact, when set, makes compacted objects (Options.Compact).
+	compact *compactor
 }
 
 // parsed is what one input yields.
@@ -158,17 +165,21 @@ func parseChunk(in input, c chunk, budget *int, out *parsed) {
 	if root == nil || isNull(root) {
 		return
 	}
-	d := decoder{strings: in.strings, inputBudget: budget}
-	v, err := d.decode(root)
-	if err != nil {
-		out.problem(in.path, lineOf(err, root)+doc.lineOffset, false, "document %d: %s", c.index, err)
-		return
+	n := len(out.objects)
+	if in.compact != nil && isPlain(root) {
+		in.compact.emit(in, doc, c.index, root, nil, out)
+	} else {
+		d := decoder{strings: in.strings, inputBudget: budget}
+		v, err := d.decode(root)
+		if err != nil {
+			out.problem(in.path, lineOf(err, root)+doc.lineOffset, false, "document %d: %s", c.index, err)
+			return
+		}
+		emit(in, doc, c.index, root, v, nil, out)
 	}
 	// Seed the locator cache with the tree just parsed: a Locate soon after
 	// reading (before the next garbage collection) parses nothing again.
 	doc.keep(root)
-	n := len(out.objects)
-	emit(in, doc, c.index, root, v, nil, out)
 	if len(out.objects)-n > 1 {
 		cutItems(raw, doc, root, out.objects[n:])
 	}

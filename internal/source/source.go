@@ -92,9 +92,12 @@ func Read(ctx context.Context, targets []string, opts Options) (*Result, error) 
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
 		wg.Go(func() {
-			st := newInterner()
+			w := worker{strings: newInterner()}
+			if opts.Compact {
+				w.compact = &compactor{}
+			}
 			for i := range next {
-				outs[i] = runJob(jobs[i], opts, st)
+				outs[i] = runJob(jobs[i], opts, w)
 			}
 		})
 	}
@@ -147,19 +150,21 @@ type job struct {
 	problem result.InputProblem
 }
 
-func runJob(j job, opts Options, st *interner) (out parsed) {
+func runJob(j job, opts Options, w worker) (out parsed) {
 	defer func() {
 		if r := recover(); r != nil {
 			out.problem(j.path, 0, false, "internal error: %v", r)
 		}
 	}()
-	out = readJob(j, opts, st)
+	out = readJob(j, opts, w)
 	if opts.Seen != nil {
 		for i := range out.objects {
 			opts.Seen(out.objects[i].Ref().Kind)
 		}
 	}
 	if opts.Compact {
+		// Objects of plain trees were compacted as they were read; this
+		// compacts the others.
 		for i := range out.objects {
 			if err := out.objects[i].Compact(); err != nil {
 				out.problem(j.path, out.objects[i].Origin.Line, false, "%v", err)
@@ -169,24 +174,24 @@ func runJob(j job, opts Options, st *interner) (out parsed) {
 	return out
 }
 
-func readJob(j job, opts Options, st *interner) parsed {
+func readJob(j job, opts Options, w worker) parsed {
 	var out parsed
 	switch j.kind {
 	case jobFile:
-		return readFile(j.path, opts.MaxFileSize, st)
+		return readFile(j.path, opts.MaxFileSize, w)
 	case jobStdin:
-		return readStdin(opts, st)
+		return readStdin(opts, w)
 	case jobHelm:
-		return renderHelm(j.path, opts, st)
+		return renderHelm(j.path, opts, w)
 	case jobKustomize:
-		return renderKustomize(j.path, st)
+		return renderKustomize(j.path, w)
 	default:
 		out.problems = append(out.problems, j.problem)
 		return out
 	}
 }
 
-func readFile(path string, maxSize int64, st *interner) parsed {
+func readFile(path string, maxSize int64, w worker) parsed {
 	var out parsed
 	f, err := os.Open(path)
 	if err != nil {
@@ -203,8 +208,13 @@ func readFile(path string, maxSize int64, st *interner) parsed {
 		out.problem(path, 0, true, "file is %d bytes, larger than the limit of %d bytes", fi.Size(), maxSize)
 		return out
 	}
-	// The limit also holds for pipes and devices, whose size is not known.
-	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	// Room for the size the file says it has reads it in one allocation
+	// (io.ReadAll would grow its buffer from 512 bytes). The limit also
+	// holds for pipes and devices, whose size is not known.
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(f, maxSize+1))
+	data := buf.Bytes()
 	if err != nil {
 		out.problem(path, 0, false, "%v", fmt.Errorf("read %s: %w", path, err))
 		return out
@@ -217,7 +227,7 @@ func readFile(path string, maxSize int64, st *interner) parsed {
 		out.problem(path, 0, true, "binary file")
 		return out
 	}
-	in := input{kind: resource.OriginFile, path: path, data: data, strings: st}
+	in := input{kind: resource.OriginFile, path: path, data: data, worker: w}
 	if fi.Mode().IsRegular() {
 		// Locators read regular files again rather than keep their bytes.
 		in.file = path
@@ -225,7 +235,7 @@ func readFile(path string, maxSize int64, st *interner) parsed {
 	return parseInput(in)
 }
 
-func readStdin(opts Options, st *interner) parsed {
+func readStdin(opts Options, w worker) parsed {
 	var out parsed
 	if opts.Stdin == nil {
 		out.problem("-", 0, false, "no standard input to read")
@@ -244,7 +254,7 @@ func readStdin(opts Options, st *interner) parsed {
 		out.problem("-", 0, true, "binary input")
 		return out
 	}
-	return parseInput(input{kind: resource.OriginStdin, path: "-", data: data, strings: st})
+	return parseInput(input{kind: resource.OriginStdin, path: "-", data: data, worker: w})
 }
 
 func isBinary(data []byte) bool {

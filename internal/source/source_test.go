@@ -689,8 +689,8 @@ func TestLocateConcurrent(t *testing.T) {
 }
 
 func TestParsePath(t *testing.T) {
-	key := func(s string) segment { return segment{key: &s} }
-	idx := func(i int) segment { return segment{index: i} }
+	key := func(s string) segment { return segment{key: s} }
+	idx := func(i int) segment { return segment{index: i, isIndex: true} }
 	tests := []struct {
 		path string
 		want []segment
@@ -713,7 +713,7 @@ func TestParsePath(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			got, ok := parsePath(tt.path)
+			got, ok := parsePath(tt.path, nil)
 			if ok != tt.ok || (ok && fmt.Sprint(render(got)) != fmt.Sprint(render(tt.want))) {
 				t.Errorf("parsePath(%q) = %v, %v; want %v, %v", tt.path, render(got), ok, render(tt.want), tt.ok)
 			}
@@ -724,10 +724,10 @@ func TestParsePath(t *testing.T) {
 func render(segs []segment) []string {
 	var out []string
 	for _, s := range segs {
-		if s.key != nil {
-			out = append(out, "key:"+*s.key)
-		} else {
+		if s.isIndex {
 			out = append(out, fmt.Sprint("index:", s.index))
+		} else {
+			out = append(out, "key:"+s.key)
 		}
 	}
 	return out

@@ -3,7 +3,8 @@
 // query holding every control that applies to its kind, planned by OPA's
 // planner and run by the interpreter of irvm.go, and objects are evaluated
 // concurrently. Relational rules read the objects of the kinds they name
-// from data.inventory, an index built once per scan. OPA's own evaluator
+// with the builtins kubescape.inventory and kubescape.cluster_inventory,
+// from an index of the scan's objects (inventory.go). OPA's own evaluator
 // (topdown) is the reference the plans are tested against, and evaluates an
 // object control by control when a rule fails at run time.
 package engine
@@ -340,11 +341,11 @@ func (s *Session) prepare(ctx context.Context, controls []*library.Control) (reg
 
 // Evaluate runs every control that applies to the object's kind.
 func (s *Session) Evaluate(ctx context.Context, obj *resource.Object) []Verdict {
-	content, err := obj.Decoded()
+	content, err := ObjectValue(obj)
 	return s.evaluate(ctx, obj.Ref().Kind, content, err)
 }
 
-func (s *Session) evaluate(ctx context.Context, kind string, content map[string]any, decodeErr error) []Verdict {
+func (s *Session) evaluate(ctx context.Context, kind string, content ast.Object, decodeErr error) []Verdict {
 	q := s.engine.query(ctx, kind)
 	if len(q.controls) == 0 {
 		return nil
@@ -363,10 +364,7 @@ func (s *Session) evaluate(ctx context.Context, kind string, content map[string]
 	if decodeErr != nil {
 		return fail(decodeErr)
 	}
-	input, err := ast.InterfaceToValue(withName(content))
-	if err != nil {
-		return fail(fmt.Errorf("convert object: %w", err))
-	}
+	input := named(content)
 	if q.err != nil {
 		// The planner refused the kind's query (a construct or builtin it
 		// does not support): evaluate with topdown, control by control.
@@ -445,14 +443,19 @@ func (s *Session) evaluateEach(ctx context.Context, controls []*library.Control,
 }
 
 // Evaluate evaluates every object but those marked ContextOnly, in parallel
-// on GOMAXPROCS workers, with an inventory built from all the objects, and hands each object's decoded
-// content and verdicts to each, called from the workers as objects are done
-// (so each must be safe for concurrent use; content is the caller's to keep).
-func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, content map[string]any, verdicts []Verdict)) error {
+// on GOMAXPROCS workers, with an inventory built from all the objects, and
+// hands each object's content and verdicts to each, called from the
+// workers as objects are done (so each must be safe for concurrent use).
+// The content is the object as a Rego value (see ObjectValue; nil when it
+// could not be decoded), decoded once for both: the caller may keep it, but
+// not change it.
+func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each func(i int, content ast.Object, verdicts []Verdict)) error {
 	s := e.NewSession(objects)
 	// Objects kept as context fill the session's inventory only. Objects
-	// are evaluated namespace by namespace, so that the inventory converts
-	// the related objects of each about once.
+	// are evaluated namespace by namespace, so that the inventory, which
+	// keeps the last namespaces read, converts the related objects of each
+	// about once.
+	s.inv.keep = inventoryNamespaces
 	var order []int
 	for i, o := range objects {
 		if !o.ContextOnly {
@@ -474,7 +477,7 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*resource.Object, each 
 					return
 				}
 				i := order[n]
-				content, err := objects[i].Decoded()
+				content, err := ObjectValue(objects[i])
 				each(i, content, s.evaluate(ctx, objects[i].Ref().Kind, content, err))
 			}
 		}()
@@ -717,25 +720,5 @@ func pick(v any, keys ...string) any {
 			out[k] = x
 		}
 	}
-	return out
-}
-
-// withName gives an object that has no metadata.name (a manifest that
-// relies on generateName, or a sloppy one) the name its rules' messages
-// show: its generateName, or "". A rule that formats the name into its
-// message would otherwise find nothing, and the object pass unseen.
-func withName(content map[string]any) map[string]any {
-	md, _ := content["metadata"].(map[string]any)
-	if _, ok := md["name"].(string); ok {
-		return content
-	}
-	named := maps.Clone(md)
-	if named == nil {
-		named = map[string]any{}
-	}
-	gen, _ := md["generateName"].(string)
-	named["name"] = gen
-	out := maps.Clone(content)
-	out["metadata"] = named
 	return out
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"kubescape.io/kubescape/internal/resource"
 	"kubescape.io/kubescape/library"
 )
@@ -137,7 +139,7 @@ func TestRelationalInventory(t *testing.T) {
 		obj(`{"kind": "NetworkPolicy", "metadata": {"name": "p3"}}`),
 	}
 	out := make([][]Verdict, len(objs))
-	if err := e.Evaluate(t.Context(), objs, func(i int, _ map[string]any, v []Verdict) { out[i] = v }); err != nil {
+	if err := e.Evaluate(t.Context(), objs, func(i int, _ ast.Object, v []Verdict) { out[i] = v }); err != nil {
 		t.Fatal(err)
 	}
 	if got := out[0][0].Findings[0]; got.Message != "2 policies" || len(got.Related) != 2 || got.Related[0].APIVersion != "networking.k8s.io/v1" {

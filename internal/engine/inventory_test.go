@@ -10,6 +10,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"kubescape.io/kubescape/internal/resource"
+	"kubescape.io/kubescape/library"
 )
 
 // TestInventoryAcrossNamespaces evaluates a rule that reads its own
@@ -127,5 +128,63 @@ func TestInventoryBuiltinTypes(t *testing.T) {
 	})
 	if _, err := New(lib, lib.Controls(), nil); err == nil || !strings.Contains(err.Error(), "kubescape.inventory") {
 		t.Errorf("error %v, want a type error naming kubescape.inventory", err)
+	}
+}
+
+// TestProjectValueAsProjectWorkload checks that the inventory projects a
+// workload's Rego value as projectWorkload projects its map, over every
+// workload of the library's fixtures and malformed ones.
+func TestProjectValueAsProjectWorkload(t *testing.T) {
+	lib, err := library.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var contents []map[string]any
+	for _, c := range lib.Controls() {
+		if c.Rego == "" {
+			continue
+		}
+		cases, err := lib.Tests(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range cases {
+			contents = append(contents, tc.Objects...)
+		}
+	}
+	for _, kind := range library.WorkloadKinds {
+		for _, doc := range []string{
+			`{"kind": %q, "metadata": "odd", "spec": "odd"}`,
+			`{"kind": %q, "spec": {"selector": {"matchLabels": {"a": "b"}}}}`,
+			`{"kind": %q, "spec": {"template": "odd", "jobTemplate": {"spec": 1}}}`,
+			`{"kind": %q, "spec": {"template": {"spec": {}}, "jobTemplate": {"spec": {"template": {"metadata": 3}}}}}`,
+			`{"kind": %q, "apiVersion": "v1", "metadata": {"name": "n", "uid": "u", "labels": {"a": "b"}, "other": 1}, "spec": {"template": {"metadata": {"labels": {"x": "y"}, "name": "t"}}, "jobTemplate": {"spec": {"template": {"metadata": {"annotations": {"x": "y"}}}}}}}`,
+		} {
+			contents = append(contents, obj(fmt.Sprintf(doc, kind)).Content)
+		}
+	}
+	checked := 0
+	for _, content := range contents {
+		kind, _ := content["kind"].(string)
+		path, ok := resource.PodTemplatePath(kind, "metadata")
+		if !ok {
+			continue
+		}
+		want, err := ast.InterfaceToValue(projectWorkload(content, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := ast.InterfaceToValue(content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := projectValue(v.(ast.Object), path)
+		if ast.Compare(got, want) != 0 || got.Hash() != want.Hash() {
+			t.Errorf("%s: projected\n got %v\nwant %v", kind, got, want)
+		}
+		checked++
+	}
+	if checked < 100 {
+		t.Errorf("only %d workloads checked", checked)
 	}
 }

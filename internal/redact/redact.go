@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"sort"
 	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // Mask replaces a secret value.
@@ -65,10 +67,8 @@ func (c *Collector) Add(kind string, content map[string]any) {
 	case "Secret":
 		if data, ok := content["data"].(map[string]any); ok {
 			for _, v := range data {
-				s, _ := v.(string)
-				c.add(s)
-				if dec, err := base64.StdEncoding.DecodeString(s); err == nil {
-					c.addPlain(string(dec))
+				if s, ok := v.(string); ok {
+					c.addEncoded(s)
 				}
 			}
 		}
@@ -90,11 +90,73 @@ func (c *Collector) Add(kind string, content map[string]any) {
 			}
 		}
 	}
-	walkEnv(content, func(name, value string) {
-		if c.Sensitive(name) {
-			c.addPlain(value)
+	walkEnv(content, c.addEnv)
+}
+
+// The fields AddValue reads.
+var (
+	keyData       = ast.StringTerm("data")
+	keyStringData = ast.StringTerm("stringData")
+	keyBinaryData = ast.StringTerm("binaryData")
+	keyName       = ast.StringTerm("name")
+	keyValue      = ast.StringTerm("value")
+)
+
+// AddValue gathers the secret values of one object as Add does, given its
+// content as a Rego value: the form the engine evaluates, so that a scan
+// decodes each object once.
+func (c *Collector) AddValue(kind string, content ast.Value) {
+	obj, _ := content.(ast.Object)
+	if obj == nil {
+		return
+	}
+	switch kind {
+	case "Secret":
+		eachString(obj.Get(keyData), func(_, s string) { c.addEncoded(s) })
+		eachString(obj.Get(keyStringData), func(_, s string) { c.addPlain(s) })
+	case "ConfigMap":
+		for _, field := range []*ast.Term{keyData, keyBinaryData} {
+			eachString(obj.Get(field), func(k, s string) {
+				if c.Sensitive(k) {
+					c.addPlain(s)
+				}
+			})
+		}
+	}
+	walkEnvValue(obj, c.addEnv)
+}
+
+// eachString calls fn with each key and string value of an object (none
+// when t is no object).
+func eachString(t *ast.Term, fn func(key, value string)) {
+	if t == nil {
+		return
+	}
+	obj, _ := t.Value.(ast.Object)
+	if obj == nil {
+		return
+	}
+	obj.Foreach(func(k, v *ast.Term) {
+		key, _ := k.Value.(ast.String)
+		if s, ok := v.Value.(ast.String); ok {
+			fn(string(key), string(s))
 		}
 	})
+}
+
+// addEncoded adds a value of a Secret's data, and what it encodes.
+func (c *Collector) addEncoded(v string) {
+	c.add(v)
+	if dec, err := base64.StdEncoding.DecodeString(v); err == nil {
+		c.addPlain(string(dec))
+	}
+}
+
+// addEnv adds the value of an env var with a sensitive name.
+func (c *Collector) addEnv(name, value string) {
+	if c.Sensitive(name) {
+		c.addPlain(value)
+	}
 }
 
 // addPlain adds a plain secret value, its base64 form, and each of its
@@ -133,6 +195,44 @@ func walkEnv(v any, fn func(name, value string)) {
 			walkEnv(child, fn)
 		}
 	}
+}
+
+// walkEnvValue is walkEnv over a Rego value.
+func walkEnvValue(v ast.Value, fn func(name, value string)) {
+	switch x := v.(type) {
+	case ast.Object:
+		x.Foreach(func(k, child *ast.Term) {
+			if key, _ := k.Value.(ast.String); key != "env" {
+				walkEnvValue(child.Value, fn)
+				return
+			}
+			list, _ := child.Value.(*ast.Array)
+			if list == nil {
+				return
+			}
+			list.Foreach(func(e *ast.Term) {
+				em, _ := e.Value.(ast.Object)
+				if em == nil {
+					return
+				}
+				name, _ := termString(em.Get(keyName))
+				if value, ok := termString(em.Get(keyValue)); ok {
+					fn(name, value)
+				}
+			})
+		})
+	case *ast.Array:
+		x.Foreach(func(child *ast.Term) { walkEnvValue(child.Value, fn) })
+	}
+}
+
+// termString is the string a term holds, if any.
+func termString(t *ast.Term) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	s, ok := t.Value.(ast.String)
+	return string(s), ok
 }
 
 // Redactor returns a redactor for the values gathered so far.

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+
 	"kubescape.io/kubescape/internal/engine"
 	"kubescape.io/kubescape/internal/exception"
 	"kubescape.io/kubescape/internal/redact"
@@ -79,8 +81,8 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	// too. Other context objects (owned Pods and ReplicaSets) no rule sees.
 	for _, o := range ptrs {
 		if o.ContextOnly && eng.Related(o.Ref().Kind) {
-			if content, err := o.Decoded(); err == nil {
-				collector.Add(o.Ref().Kind, content)
+			if content, err := engine.ObjectValue(o); err == nil {
+				collector.AddValue(o.Ref().Kind, content)
 			}
 		}
 	}
@@ -88,10 +90,10 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 	b.start(eng)
 	resources := make([]result.Resource, len(objects))
 	evaluated := make([]bool, len(objects))
-	err := eng.Evaluate(ctx, ptrs, func(i int, content map[string]any, verdicts []engine.Verdict) {
+	err := eng.Evaluate(ctx, ptrs, func(i int, content ast.Object, verdicts []engine.Verdict) {
 		resources[i], evaluated[i] = b.resource(ptrs[i], verdicts)
 		mu.Lock()
-		collector.Add(ptrs[i].Ref().Kind, content)
+		collector.AddValue(ptrs[i].Ref().Kind, content)
 		mu.Unlock()
 		// The report needs only the object's identity and source from here
 		// on; the inventory may still read the content of related objects.

@@ -95,13 +95,17 @@ func Run(ctx context.Context, lib *library.Library, objects []resource.Object, o
 		mu.Lock()
 		collector.AddValue(ptrs[i].Ref().Kind, content)
 		mu.Unlock()
-		// The report needs only the object's identity and source from here
-		// on; the inventory may still read the content of related objects.
+		// The report needs only the object's identity and origin from here
+		// on (its findings are located); the inventory may still read the
+		// content of related objects. Dropping the locator frees what it
+		// keeps to parse the source again: the bytes of a rendered chart,
+		// kustomization or standard input.
 		if eng.Related(ptrs[i].Ref().Kind) {
 			ptrs[i].ReleaseLocator()
 		} else {
 			ptrs[i].Release()
 		}
+		ptrs[i].Locator = nil
 		if opts.Progress != nil {
 			opts.Progress()
 		}

@@ -52,7 +52,9 @@ func writeSpliced(w io.Writer, doc any, field string, depth, n int, elem func(i 
 	}
 	split := at + len(marker) - 1 // before the closing bracket
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(enc[:split])
+	// A bufio.Writer keeps its first error: checking the last write and
+	// the flush is enough.
+	_, _ = bw.Write(enc[:split])
 	inner := outer + "  "
 	for i := range n {
 		v, err := elem(i)
@@ -64,16 +66,18 @@ func writeSpliced(w io.Writer, doc any, field string, depth, n int, elem func(i 
 			return err
 		}
 		if i > 0 {
-			bw.WriteByte(',')
+			_ = bw.WriteByte(',')
 		}
-		bw.WriteString(inner)
-		bw.Write(b)
+		_, _ = bw.WriteString(inner)
+		_, _ = bw.Write(b)
 	}
 	if n > 0 {
-		bw.WriteString(outer)
+		_, _ = bw.WriteString(outer)
 	}
-	bw.Write(enc[split:])
-	bw.WriteByte('\n')
+	_, _ = bw.Write(enc[split:])
+	if err := bw.WriteByte('\n'); err != nil {
+		return err
+	}
 	return bw.Flush()
 }
 

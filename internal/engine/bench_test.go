@@ -55,15 +55,7 @@ func BenchmarkEvaluate(b *testing.B) {
 			if name == "library-hardened" {
 				o = obj(hardenedDeployment)
 			}
-			s := e.NewSession(nil)
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, v := range s.Evaluate(b.Context(), o) {
-					if v.Err != nil {
-						b.Fatal(v.Err)
-					}
-				}
-			}
+			benchEvaluate(b, e.NewSession(nil), o)
 		})
 	}
 	for _, c := range full.Controls() {
@@ -107,5 +99,17 @@ func BenchmarkInventory(b *testing.B) {
 				s.Evaluate(b.Context(), o)
 			}
 		})
+	}
+}
+
+// benchEvaluate measures the evaluation of one object in a session.
+func benchEvaluate(b *testing.B, s *Session, o *resource.Object) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, v := range s.Evaluate(b.Context(), o) {
+			if v.Err != nil {
+				b.Fatal(v.Err)
+			}
+		}
 	}
 }

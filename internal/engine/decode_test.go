@@ -88,25 +88,16 @@ func TestDecodeLibraryFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, c := range lib.Controls() {
-		if c.Requires != "" {
-			continue // no fixtures: the control needs more than manifests
-		}
-		cases, err := lib.Tests(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tc := range cases {
-			for _, content := range tc.Objects {
-				doc, err := json.Marshal(content)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkDecode(t, doc)
-				n++
+	fixtureCases(t, lib, func(_ *library.Control, tc library.TestCase) {
+		for _, content := range tc.Objects {
+			doc, err := json.Marshal(content)
+			if err != nil {
+				t.Fatal(err)
 			}
+			checkDecode(t, doc)
+			n++
 		}
-	}
+	})
 	if n < 100 {
 		t.Fatalf("checked only %d fixture objects", n)
 	}
@@ -244,15 +235,7 @@ func BenchmarkEvaluateCompacted(b *testing.B) {
 			if err := o.Compact(); err != nil {
 				b.Fatal(err)
 			}
-			s := e.NewSession(nil)
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, v := range s.Evaluate(b.Context(), o) {
-					if v.Err != nil {
-						b.Fatal(v.Err)
-					}
-				}
-			}
+			benchEvaluate(b, e.NewSession(nil), o)
 		})
 	}
 }

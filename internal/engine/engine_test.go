@@ -48,6 +48,24 @@ related: [` + c[2] + `]
 	return lib
 }
 
+// fixtureCases calls f with every test case of every control of the
+// library that has a rule (controls without one have no fixtures).
+func fixtureCases(tb testing.TB, lib *library.Library, f func(c *library.Control, tc library.TestCase)) {
+	tb.Helper()
+	for _, c := range lib.Controls() {
+		if c.Rego == "" {
+			continue
+		}
+		cases, err := lib.Tests(c)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, tc := range cases {
+			f(c, tc)
+		}
+	}
+}
+
 func obj(content string) *resource.Object {
 	var m map[string]any
 	if err := yamlUnmarshal(content, &m); err != nil {

@@ -140,18 +140,7 @@ func TestProjectValueAsProjectWorkload(t *testing.T) {
 		t.Fatal(err)
 	}
 	var contents []map[string]any
-	for _, c := range lib.Controls() {
-		if c.Rego == "" {
-			continue
-		}
-		cases, err := lib.Tests(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tc := range cases {
-			contents = append(contents, tc.Objects...)
-		}
-	}
+	fixtureCases(t, lib, func(_ *library.Control, tc library.TestCase) { contents = append(contents, tc.Objects...) })
 	for _, kind := range library.WorkloadKinds {
 		for _, doc := range []string{
 			`{"kind": %q, "metadata": "odd", "spec": "odd"}`,

@@ -201,58 +201,49 @@ func TestPlansAgreeWithTopdown(t *testing.T) {
 	seen := map[string]bool{}
 	topdowns := map[*Engine]*topdownEval{}
 	var objects, verdicts, failed int
-	for _, c := range lib.Controls() {
-		if c.Rego == "" {
-			continue
+	fixtureCases(t, lib, func(c *library.Control, tc library.TestCase) {
+		key := c.ID + "/" + tc.Fixture + fmt.Sprint(tc.Inputs)
+		if seen[key] {
+			return
 		}
-		cases, err := lib.Tests(c)
-		if err != nil {
-			t.Fatal(err)
+		seen[key] = true
+		e := engineFor(tc.Inputs, c)
+		var objs []*resource.Object
+		for _, content := range tc.Objects {
+			objs = append(objs, &resource.Object{Content: content})
 		}
-		for _, tc := range cases {
-			key := c.ID + "/" + tc.Fixture + fmt.Sprint(tc.Inputs)
-			if seen[key] {
+		s := e.NewSession(objs)
+		td := topdowns[e]
+		if td == nil {
+			td = &topdownEval{store: inmem.NewFromObject(map[string]any{"inputs": e.inputs}), prepared: map[string]rego.PreparedEvalQuery{}}
+			topdowns[e] = td
+		}
+		for _, o := range objs {
+			kind := o.Ref().Kind
+			controls := e.byKind[kind]
+			if len(controls) == 0 {
 				continue
 			}
-			seen[key] = true
-			e := engineFor(tc.Inputs, c)
-			var objs []*resource.Object
-			for _, content := range tc.Objects {
-				objs = append(objs, &resource.Object{Content: content})
+			objects++
+			planned := s.Evaluate(t.Context(), o)
+			input, err := ast.InterfaceToValue(withName(o.Content))
+			if err != nil {
+				t.Fatal(err)
 			}
-			s := e.NewSession(objs)
-			td := topdowns[e]
-			if td == nil {
-				td = &topdownEval{store: inmem.NewFromObject(map[string]any{"inputs": e.inputs}), prepared: map[string]rego.PreparedEvalQuery{}}
-				topdowns[e] = td
-			}
-			for _, o := range objs {
-				kind := o.Ref().Kind
-				controls := e.byKind[kind]
-				if len(controls) == 0 {
-					continue
+			want := td.verdicts(t, s, kind, controls, input)
+			for i := range controls {
+				verdicts++
+				if want[i].Failed() {
+					failed++
 				}
-				objects++
-				planned := s.Evaluate(t.Context(), o)
-				input, err := ast.InterfaceToValue(withName(o.Content))
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := td.verdicts(t, s, kind, controls, input)
-				for i := range controls {
-					verdicts++
-					if want[i].Failed() {
-						failed++
-					}
-					if !sameVerdict(planned[i], want[i]) {
-						t.Errorf("%s on %s %s (fixture %s of %s):\nplan    %+v (err %v)\ntopdown %+v (err %v)",
-							controls[i].ID, kind, o.Ref().Name, tc.Fixture, c.ID,
-							planned[i].Findings, planned[i].Err, want[i].Findings, want[i].Err)
-					}
+				if !sameVerdict(planned[i], want[i]) {
+					t.Errorf("%s on %s %s (fixture %s of %s):\nplan    %+v (err %v)\ntopdown %+v (err %v)",
+						controls[i].ID, kind, o.Ref().Name, tc.Fixture, c.ID,
+						planned[i].Findings, planned[i].Err, want[i].Findings, want[i].Err)
 				}
 			}
 		}
-	}
+	})
 	t.Logf("%d fixture objects, %d verdicts compared (%d failed), %d engines", objects, verdicts, failed, len(engines))
 	if verdicts < 10000 {
 		t.Errorf("only %d verdicts compared", verdicts)

@@ -302,9 +302,22 @@ func (o *ScanOptions) Validate() error {
 
 // Run reads the inputs, scans them and writes the reports.
 func (o *ScanOptions) Run(ctx context.Context) error {
-	// The library compiles, and the kinds met plan, while the inputs are read.
-	eng := o.prepareEngine(ctx)
-	read, err := o.read(ctx, eng.seen)
+	// A file scan compiles the library, and plans the kinds it meets, while
+	// it reads. A cluster scan lists first and compiles after, within its
+	// lower memory limit: the garbage of compiling on top of the lists
+	// took its peak RSS from 275 MB to 317 MB.
+	var eng *engineBuild
+	var seen func(kind string)
+	if len(o.targets) > 0 {
+		eng = o.prepareEngine(ctx)
+		seen = eng.seen
+	} else {
+		clusterScanMemory()
+	}
+	read, err := o.read(ctx, seen)
+	if eng == nil {
+		eng = o.prepareEngine(ctx)
+	}
 	eng.readDone()
 	if err != nil {
 		return err
@@ -426,7 +439,6 @@ func (o *ScanOptions) readCluster(ctx context.Context) (*input, error) {
 		return nil, usageError("cluster configuration: %w", err)
 	}
 	o.restConfig = cfg
-	clusterScanMemory()
 	target := cfg.Host
 	name := raw.CurrentContext
 	if o.ConfigFlags.Context != nil && *o.ConfigFlags.Context != "" {

@@ -675,49 +675,78 @@ func ClusterScoped(kind string) bool { return clusterScoped[kind] }
 const RelatedWorkloadFields = "apiVersion, kind, metadata.{name,namespace,labels,annotations,uid}, spec.selector, pod template metadata.{labels,annotations}"
 
 // projectWorkload keeps of a workload the fields RelatedWorkloadFields
-// names; podMeta is the path of its pods' metadata.
-func projectWorkload(content map[string]any, podMeta []string) map[string]any {
-	out := pick(content, "apiVersion", "kind").(map[string]any)
-	if md, ok := content["metadata"]; ok {
-		out["metadata"] = pick(md, "name", "namespace", "labels", "annotations", "uid")
+// names; podMeta is the path of its pods' metadata. The values kept are
+// shared, not copied.
+func projectWorkload(content ast.Object, podMeta []string) ast.Object {
+	out := pickValue(content, "apiVersion", "kind").(ast.Object)
+	if md := content.Get(ast.InternedTerm("metadata")); md != nil {
+		out.Insert(ast.InternedTerm("metadata"), ast.NewTerm(pickValue(md.Value, "name", "namespace", "labels", "annotations", "uid")))
 	}
 	if len(podMeta) == 1 { // a Pod: its own metadata
 		return out
 	}
-	spec, _ := content["spec"].(map[string]any)
-	outSpec := map[string]any{}
-	if sel, ok := spec["selector"]; ok {
-		outSpec["selector"] = sel
+	var spec ast.Object
+	if t := content.Get(ast.InternedTerm("spec")); t != nil {
+		spec, _ = t.Value.(ast.Object)
 	}
-	out["spec"] = outSpec
-	// Rebuild the path from spec down to the pod metadata, that branch only.
-	src, dst := spec, outSpec
+	// The objects along the path from spec down to the pod metadata, as
+	// far as they go. Values are built from the bottom up: an object's hash
+	// is fixed when it is inserted into another.
+	var chain []ast.Object
+	src := spec
 	last := len(podMeta) - 1
 	for _, key := range podMeta[1:last] {
-		next, ok := src[key].(map[string]any)
-		if !ok {
-			return out
+		if src == nil {
+			break
 		}
-		m := map[string]any{}
-		dst[key] = m
-		src, dst = next, m
+		t := src.Get(ast.InternedTerm(key))
+		if t == nil {
+			break
+		}
+		next, ok := t.Value.(ast.Object)
+		if !ok {
+			break
+		}
+		chain = append(chain, next)
+		src = next
 	}
-	if md, ok := src[podMeta[last]]; ok {
-		dst[podMeta[last]] = pick(md, "labels", "annotations")
+	var below *ast.Term
+	for i := len(chain) - 1; i >= 0; i-- {
+		level := ast.NewObject()
+		if i == last-2 { // the pod template: keep its metadata's labels and annotations
+			if md := chain[i].Get(ast.InternedTerm(podMeta[last])); md != nil {
+				level.Insert(ast.InternedTerm(podMeta[last]), ast.NewTerm(pickValue(md.Value, "labels", "annotations")))
+			}
+		}
+		if below != nil {
+			level.Insert(ast.InternedTerm(podMeta[i+2]), below)
+		}
+		below = ast.NewTerm(level)
 	}
+	outSpec := ast.NewObject()
+	if spec != nil {
+		if sel := spec.Get(ast.InternedTerm("selector")); sel != nil {
+			outSpec.Insert(ast.InternedTerm("selector"), sel)
+		}
+	}
+	if below != nil {
+		outSpec.Insert(ast.InternedTerm(podMeta[1]), below)
+	}
+	out.Insert(ast.InternedTerm("spec"), ast.NewTerm(outSpec))
 	return out
 }
 
-// pick returns the named fields of an object (nil when v is not one).
-func pick(v any, keys ...string) any {
-	m, ok := v.(map[string]any)
+// pickValue returns the named fields of an object (v itself when it is not
+// one).
+func pickValue(v ast.Value, keys ...string) ast.Value {
+	obj, ok := v.(ast.Object)
 	if !ok {
 		return v
 	}
-	out := make(map[string]any, len(keys))
+	out := ast.NewObject()
 	for _, k := range keys {
-		if x, ok := m[k]; ok {
-			out[k] = x
+		if t := obj.Get(ast.InternedTerm(k)); t != nil {
+			out.Insert(ast.InternedTerm(k), t)
 		}
 	}
 	return out

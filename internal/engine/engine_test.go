@@ -179,12 +179,24 @@ func TestUnknownInput(t *testing.T) {
 }
 
 func TestProjectWorkload(t *testing.T) {
+	project := func(content map[string]any, podMeta []string) []byte {
+		v, err := ast.InterfaceToValue(content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := ast.JSON(projectWorkload(v.(ast.Object), podMeta))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(out)
+		return b
+	}
 	var cron map[string]any
 	if err := json.Unmarshal([]byte(`{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"c","namespace":"n","labels":{"a":"b"},"managedFields":[{}]},
 	 "spec":{"schedule":"@daily","jobTemplate":{"spec":{"template":{"metadata":{"labels":{"app":"c"},"name":"x"},"spec":{"containers":[{"name":"x"}]}}}}}}`), &cron); err != nil {
 		t.Fatal(err)
 	}
-	got, _ := json.Marshal(projectWorkload(cron, podMeta(t, "CronJob")))
+	got := project(cron, podMeta(t, "CronJob"))
 	want := `{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"labels":{"a":"b"},"name":"c","namespace":"n"},"spec":{"jobTemplate":{"spec":{"template":{"metadata":{"labels":{"app":"c"}}}}}}}`
 	if string(got) != want {
 		t.Errorf("CronJob:\n got %s\nwant %s", got, want)
@@ -193,12 +205,12 @@ func TestProjectWorkload(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{"spec":{}}}}`), &dep); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = json.Marshal(projectWorkload(dep, podMeta(t, "Deployment")))
+	got = project(dep, podMeta(t, "Deployment"))
 	if want := `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"template":{}}}`; string(got) != want {
 		t.Errorf("Deployment without pod metadata:\n got %s\nwant %s", got, want)
 	}
 	pod := map[string]any{"kind": "Pod", "metadata": map[string]any{"name": "p", "labels": map[string]any{"x": "y"}}, "spec": map[string]any{"containers": []any{}}}
-	got, _ = json.Marshal(projectWorkload(pod, podMeta(t, "Pod")))
+	got = project(pod, podMeta(t, "Pod"))
 	if want := `{"kind":"Pod","metadata":{"labels":{"x":"y"},"name":"p"}}`; string(got) != want {
 		t.Errorf("Pod:\n got %s\nwant %s", got, want)
 	}

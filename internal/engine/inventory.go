@@ -183,91 +183,13 @@ func toArrays(objs []*resource.Object) map[string]*ast.Term {
 			continue
 		}
 		if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
-			v = projectValue(v, path)
+			v = projectWorkload(v, path)
 		}
 		byKind[kind] = append(byKind[kind], ast.NewTerm(v))
 	}
 	out := make(map[string]*ast.Term, len(byKind))
 	for kind, terms := range byKind {
 		out[kind] = ast.NewTerm(ast.NewArray(terms...))
-	}
-	return out
-}
-
-// projectValue is projectWorkload on a Rego value: it keeps of a workload
-// the fields RelatedWorkloadFields names; podMeta is the path of its pods'
-// metadata. The values kept are shared, not copied.
-func projectValue(content ast.Object, podMeta []string) ast.Object {
-	out := pickValue(content, "apiVersion", "kind").(ast.Object)
-	if md := content.Get(ast.InternedTerm("metadata")); md != nil {
-		out.Insert(ast.InternedTerm("metadata"), ast.NewTerm(pickValue(md.Value, "name", "namespace", "labels", "annotations", "uid")))
-	}
-	if len(podMeta) == 1 { // a Pod: its own metadata
-		return out
-	}
-	var spec ast.Object
-	if t := content.Get(ast.InternedTerm("spec")); t != nil {
-		spec, _ = t.Value.(ast.Object)
-	}
-	// The objects along the path from spec down to the pod metadata, as
-	// far as they go. Values are built from the bottom up: an object's hash
-	// is fixed when it is inserted into another.
-	var chain []ast.Object
-	src := spec
-	last := len(podMeta) - 1
-	for _, key := range podMeta[1:last] {
-		if src == nil {
-			break
-		}
-		t := src.Get(ast.InternedTerm(key))
-		if t == nil {
-			break
-		}
-		next, ok := t.Value.(ast.Object)
-		if !ok {
-			break
-		}
-		chain = append(chain, next)
-		src = next
-	}
-	var below *ast.Term
-	for i := len(chain) - 1; i >= 0; i-- {
-		level := ast.NewObject()
-		if i == last-2 { // the pod template: keep its metadata's labels and annotations
-			if md := chain[i].Get(ast.InternedTerm(podMeta[last])); md != nil {
-				level.Insert(ast.InternedTerm(podMeta[last]), ast.NewTerm(pickValue(md.Value, "labels", "annotations")))
-			}
-		}
-		if below != nil {
-			level.Insert(ast.InternedTerm(podMeta[i+2]), below)
-		}
-		below = ast.NewTerm(level)
-	}
-	outSpec := ast.NewObject()
-	if spec != nil {
-		if sel := spec.Get(ast.InternedTerm("selector")); sel != nil {
-			outSpec.Insert(ast.InternedTerm("selector"), sel)
-		}
-	}
-	if below != nil {
-		outSpec.Insert(ast.InternedTerm(podMeta[1]), below)
-	}
-	out.Insert(ast.InternedTerm("spec"), ast.NewTerm(outSpec))
-	return out
-}
-
-// pickValue returns the named fields of an object (v itself when it is not
-// one), as pick does.
-func pickValue(v ast.Value, keys ...string) ast.Value {
-	obj, ok := v.(ast.Object)
-	if !ok {
-		return v
-	}
-	out := ast.NewObject()
-	for _, k := range keys {
-		if t := obj.Get(ast.InternedTerm(k)); t != nil {
-			out.Insert(ast.InternedTerm(k), t)
-		}
 	}
 	return out
 }

@@ -131,10 +131,10 @@ func TestInventoryBuiltinTypes(t *testing.T) {
 	}
 }
 
-// TestProjectValueAsProjectWorkload checks that the inventory projects a
-// workload's Rego value as projectWorkload projects its map, over every
-// workload of the library's fixtures and malformed ones.
-func TestProjectValueAsProjectWorkload(t *testing.T) {
+// TestProjectWorkloadAsMaps checks that the inventory projects a
+// workload's Rego value as projectMap projects its map, over every workload
+// of the library's fixtures and malformed ones.
+func TestProjectWorkloadAsMaps(t *testing.T) {
 	lib, err := library.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestProjectValueAsProjectWorkload(t *testing.T) {
 		if !ok {
 			continue
 		}
-		want, err := ast.InterfaceToValue(projectWorkload(content, path))
+		want, err := ast.InterfaceToValue(projectMap(content, path))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +167,7 @@ func TestProjectValueAsProjectWorkload(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := projectValue(v.(ast.Object), path)
+		got := projectWorkload(v.(ast.Object), path)
 		if ast.Compare(got, want) != 0 || got.Hash() != want.Hash() {
 			t.Errorf("%s: projected\n got %v\nwant %v", kind, got, want)
 		}
@@ -176,4 +176,54 @@ func TestProjectValueAsProjectWorkload(t *testing.T) {
 	if checked < 100 {
 		t.Errorf("only %d workloads checked", checked)
 	}
+}
+
+// projectMap is projectWorkload on the map of a workload, as the inventory
+// projected workloads before it held Rego values: the reference of
+// TestProjectWorkloadAsMaps.
+func projectMap(content map[string]any, podMeta []string) map[string]any {
+	out := pick(content, "apiVersion", "kind").(map[string]any)
+	if md, ok := content["metadata"]; ok {
+		out["metadata"] = pick(md, "name", "namespace", "labels", "annotations", "uid")
+	}
+	if len(podMeta) == 1 { // a Pod: its own metadata
+		return out
+	}
+	spec, _ := content["spec"].(map[string]any)
+	outSpec := map[string]any{}
+	if sel, ok := spec["selector"]; ok {
+		outSpec["selector"] = sel
+	}
+	out["spec"] = outSpec
+	// Rebuild the path from spec down to the pod metadata, that branch only.
+	src, dst := spec, outSpec
+	last := len(podMeta) - 1
+	for _, key := range podMeta[1:last] {
+		next, ok := src[key].(map[string]any)
+		if !ok {
+			return out
+		}
+		m := map[string]any{}
+		dst[key] = m
+		src, dst = next, m
+	}
+	if md, ok := src[podMeta[last]]; ok {
+		dst[podMeta[last]] = pick(md, "labels", "annotations")
+	}
+	return out
+}
+
+// pick returns the named fields of an object (nil when v is not one).
+func pick(v any, keys ...string) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		if x, ok := m[k]; ok {
+			out[k] = x
+		}
+	}
+	return out
 }

@@ -192,6 +192,11 @@ func writeSARIF(w io.Writer, r *result.Report, _ Options) error {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(c))
 	}
 	index := controlIndex(r)
+	// A SARIF result is a failed or excepted result of a control run.
+	reported := func(id string, st result.Status) bool {
+		_, ok := ruleIndex[id]
+		return ok && (st == result.StatusFailed || st == result.StatusExcepted)
+	}
 	// The results of one resource at a time, spliced into the log's run.
 	resultsOf := func(i int) []sarifResult {
 		var out []sarifResult
@@ -199,14 +204,13 @@ func writeSARIF(w io.Writer, r *result.Report, _ Options) error {
 		results := res.Results()
 		for j := range results {
 			cr := &results[j]
-			idx, ok := ruleIndex[cr.ControlID]
-			if !ok || (cr.Status != result.StatusFailed && cr.Status != result.StatusExcepted) {
+			if !reported(cr.ControlID, cr.Status) {
 				continue
 			}
 			c := index[cr.ControlID]
 			sr := sarifResult{
 				RuleID:    cr.ControlID,
-				RuleIndex: idx,
+				RuleIndex: ruleIndex[cr.ControlID],
 				Level:     sarifLevel(c.Severity),
 				Message:   sarifText{Text: cmp.Or(strings.Join(messages(cr), "\n"), c.Name, c.ID)},
 				Locations: sarifLocations(res, cr),
@@ -236,7 +240,7 @@ func writeSARIF(w io.Writer, r *result.Report, _ Options) error {
 	count := 0
 	for i := range r.Resources {
 		r.Resources[i].EachStatus(func(id string, st result.Status) {
-			if _, ok := ruleIndex[id]; ok && (st == result.StatusFailed || st == result.StatusExcepted) {
+			if reported(id, st) {
 				count++
 			}
 		})

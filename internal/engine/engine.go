@@ -56,7 +56,11 @@ type Engine struct {
 	controls []*library.Control
 	byKind   map[string][]*library.Control
 	inputs   map[string]any
-	related  map[string]bool
+	// data is the data document of every session: the inputs, as the
+	// plans read them. One value, so that the rules computed from it alone
+	// are shared by evaluations (see irconst.go).
+	data    ast.Value
+	related map[string]bool
 	// split is how many queries share the controls of a kind (at least 1).
 	split int
 
@@ -115,6 +119,11 @@ func New(lib *library.Library, controls []*library.Control, inputs map[string]an
 			e.related[k] = true
 		}
 	}
+	data, err := ast.InterfaceToValue(map[string]any{"inputs": e.inputs})
+	if err != nil {
+		return nil, fmt.Errorf("control inputs: %w", err)
+	}
+	e.data = data
 	compiler, err := compile(e.sources, ast.EvalModeIR)
 	if err != nil {
 		return nil, err
@@ -193,12 +202,7 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 			related = append(related, o)
 		}
 	}
-	v, err := ast.InterfaceToValue(map[string]any{"inputs": e.inputs})
-	if err != nil {
-		// Inputs are JSON values; keep the session usable.
-		v = ast.NewObject()
-	}
-	return &Session{engine: e, value: v, inv: newInventory(related)}
+	return &Session{engine: e, value: e.data, inv: newInventory(related)}
 }
 
 // topdownStore is the session's data for OPA's evaluator.

@@ -82,8 +82,9 @@ type irProgram struct {
 	nlocals int
 	nbuilds int // builder slots of the plan's body (see builds)
 	funcs   []*irFunc
-	tree    *funcTree // for dynamic calls
-	pool    sync.Pool // of *irEval
+	tree    *funcTree    // for dynamic calls
+	pool    sync.Pool    // of *irEval
+	shared  []sharedSlot // the values of dataOnly functions, by index
 }
 
 type irFunc struct {
@@ -94,6 +95,9 @@ type irFunc struct {
 	nlocals int
 	nbuilds int
 	memo    bool // functions of input and data alone are rules: memoized per evaluation
+	// dataOnly rules depend on the data document alone: their value is
+	// shared across evaluations (see irconst.go).
+	dataOnly bool
 }
 
 // operand is a local, or a constant when term is set.
@@ -211,8 +215,10 @@ func newIRProgram(policy *ir.Policy) (*irProgram, error) {
 		funcs = policy.Funcs.Funcs
 	}
 	// Declare every function first: bodies call each other.
+	dataOnly := dataOnlyFuncs(funcs)
+	p.shared = make([]sharedSlot, len(funcs))
 	for i, fn := range funcs {
-		f := &irFunc{index: i, ret: int(fn.Return), memo: len(fn.Params) == 2}
+		f := &irFunc{index: i, ret: int(fn.Return), memo: len(fn.Params) == 2, dataOnly: dataOnly[i]}
 		for _, l := range fn.Params {
 			f.params = append(f.params, int(l))
 		}
@@ -888,6 +894,9 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 	if f.memo && e.memoSet[f.index] {
 		return e.memo[f.index], nil
 	}
+	if f.dataOnly {
+		return e.callShared(f, caller, args)
+	}
 	base, locals := e.frame(f.nlocals)
 	for i, l := range f.params {
 		v := args[i].get(caller)
@@ -906,6 +915,30 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 	out, err := e.run(f, locals)
 	e.popBuilds(saved)
 	e.stack = e.stack[:base]
+	return out, err
+}
+
+// callShared calls a dataOnly rule: its value for this data document is
+// computed by the first evaluation that needs it, and shared.
+func (e *irEval) callShared(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term, error) {
+	in, data := args[0].get(caller), args[1].get(caller)
+	if in == nil || data == nil {
+		return nil, nil
+	}
+	slot := &e.p.shared[f.index]
+	if out, ok := slot.load(data.Value); ok {
+		e.memo[f.index], e.memoSet[f.index] = out, true
+		return out, nil
+	}
+	base, locals := e.frame(f.nlocals)
+	locals[f.params[0]], locals[f.params[1]] = in, data
+	saved := e.pushBuilds(f.nbuilds)
+	out, err := e.run(f, locals)
+	e.popBuilds(saved)
+	e.stack = e.stack[:base]
+	if err == nil {
+		slot.store(data.Value, out)
+	}
 	return out, err
 }
 

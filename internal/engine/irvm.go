@@ -322,7 +322,7 @@ func (c *irCompiler) block(b *ir.Block) []op {
 				o.code, o.fn = opCall, f
 				break
 			}
-			o.code, o.ext = opCallBuiltin, &opExt{name: s.Func, builtin: topdown.GetBuiltin(s.Func)}
+			o.code, o.ext = opCallBuiltin, &opExt{name: s.Func, builtin: builtinFor(s.Func)}
 			if o.ext.builtin == nil {
 				c.fail("unknown function %q", s.Func)
 			}

@@ -81,15 +81,28 @@ const maxKeys = 4096
 var decoders = sync.Pool{New: func() any { return &decoder{keys: map[string]*ast.Term{}} }}
 
 // decodeObject decodes a JSON document that must be an object.
-func decodeObject(data []byte) (ast.Object, error) {
+func decodeObject(data []byte) (ast.Object, error) { return decodeFields(data, nil) }
+
+// fields names what to decode of an object: each key named maps to the
+// fields of its value to decode, or to nil for the whole value.
+type fields map[string]fields
+
+// decodeFields decodes a JSON document that must be an object, keeping only
+// the fields named (all of them when want is nil): the other values are
+// checked as JSON, as decodeObject checks them, but not built. Where a
+// value named with fields is not an object, it is decoded whole.
+func decodeFields(data []byte, want fields) (ast.Object, error) {
 	d := decoders.Get().(*decoder)
 	defer d.release()
 	d.data, d.pos, d.depth = data, 0, 0
 	d.skipSpace()
-	if d.pos < len(d.data) && d.data[d.pos] != '{' {
+	if d.pos >= len(d.data) {
+		return nil, errEnd
+	}
+	if d.data[d.pos] != '{' {
 		return nil, d.syntaxError("want an object")
 	}
-	t, err := d.value()
+	t, err := d.object(want)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +159,7 @@ func (d *decoder) value() (*ast.Term, error) {
 	}
 	switch c := d.data[d.pos]; {
 	case c == '{':
-		return d.object()
+		return d.object(nil)
 	case c == '[':
 		return d.array()
 	case c == '"':
@@ -230,7 +243,9 @@ func (d *decoder) next(end byte) (done bool, err error) {
 	return false, d.syntaxError("after an element")
 }
 
-func (d *decoder) object() (*ast.Term, error) {
+// object decodes the object at d.pos, only the fields of want unless it
+// is nil (see decodeFields).
+func (d *decoder) object(want fields) (*ast.Term, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
@@ -250,11 +265,22 @@ func (d *decoder) object() (*ast.Term, error) {
 				return nil, d.syntaxError("after a key")
 			}
 			d.pos++
-			v, err := d.value()
+			var v *ast.Term
+			if want == nil {
+				v, err = d.value()
+			} else if sub, ok := want[string(k.Value.(ast.String))]; !ok {
+				err = d.skip()
+			} else if d.skipSpace(); sub != nil && d.pos < len(d.data) && d.data[d.pos] == '{' {
+				v, err = d.object(sub)
+			} else {
+				v, err = d.value()
+			}
 			if err != nil {
 				return nil, err
 			}
-			d.stack = append(d.stack, k, v)
+			if v != nil {
+				d.stack = append(d.stack, k, v)
+			}
 			if done, err := d.next('}'); err != nil {
 				return nil, err
 			} else if done {
@@ -313,29 +339,8 @@ func (d *decoder) uniquePairs(kvs []*ast.Term) [][2]*ast.Term {
 // that: 1.0 is 1, 1e3 is 1000, an integer beyond int64 a rounded float.
 func (d *decoder) number() (*ast.Term, error) {
 	start := d.pos
-	if d.data[d.pos] == '-' {
-		d.pos++
-	}
-	switch {
-	case d.pos < len(d.data) && d.data[d.pos] == '0':
-		d.pos++
-	case d.digits() == 0:
-		return nil, d.syntaxError("in a number")
-	}
-	if d.pos < len(d.data) && d.data[d.pos] == '.' {
-		d.pos++
-		if d.digits() == 0 {
-			return nil, d.syntaxError("after a decimal point")
-		}
-	}
-	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
-		d.pos++
-		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
-			d.pos++
-		}
-		if d.digits() == 0 {
-			return nil, d.syntaxError("in an exponent")
-		}
+	if err := d.scanNumber(); err != nil {
+		return nil, err
 	}
 	lit := string(d.data[start:d.pos])
 	var x any
@@ -350,6 +355,109 @@ func (d *decoder) number() (*ast.Term, error) {
 		return nil, err
 	}
 	return d.term(v), nil
+}
+
+// scanNumber consumes the number literal at d.pos.
+func (d *decoder) scanNumber() error {
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	switch {
+	case d.pos < len(d.data) && d.data[d.pos] == '0':
+		d.pos++
+	case d.digits() == 0:
+		return d.syntaxError("in a number")
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if d.digits() == 0 {
+			return d.syntaxError("after a decimal point")
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if d.digits() == 0 {
+			return d.syntaxError("in an exponent")
+		}
+	}
+	return nil
+}
+
+// skip consumes the value at d.pos, after any space, checking it as value
+// would decode it, without building it.
+func (d *decoder) skip() error {
+	d.skipSpace()
+	if d.pos >= len(d.data) {
+		return errEnd
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{', c == '[':
+		return d.skipContainer(c)
+	case c == '"':
+		_, err := d.strBytes()
+		return err
+	case c == '-' || '0' <= c && c <= '9':
+		return d.scanNumber()
+	case c == 't':
+		return d.skipLiteral("true")
+	case c == 'f':
+		return d.skipLiteral("false")
+	case c == 'n':
+		return d.skipLiteral("null")
+	}
+	return d.syntaxError("looking for a value")
+}
+
+func (d *decoder) skipLiteral(lit string) error {
+	for i := range len(lit) {
+		if d.pos >= len(d.data) || d.data[d.pos] != lit[i] {
+			return d.syntaxError("in literal " + lit)
+		}
+		d.pos++
+	}
+	return nil
+}
+
+// skipContainer skips the array or object at d.pos, whose opening is open.
+func (d *decoder) skipContainer(open byte) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	end := byte(']')
+	if open == '{' {
+		end = '}'
+	}
+	if d.skipSpace(); d.pos < len(d.data) && d.data[d.pos] == end {
+		d.pos++
+		d.depth--
+		return nil
+	}
+	for {
+		if open == '{' {
+			if d.skipSpace(); d.pos >= len(d.data) || d.data[d.pos] != '"' {
+				return d.syntaxError("looking for a key")
+			}
+			if _, err := d.strBytes(); err != nil {
+				return err
+			}
+			if d.skipSpace(); d.pos >= len(d.data) || d.data[d.pos] != ':' {
+				return d.syntaxError("after a key")
+			}
+			d.pos++
+		}
+		if err := d.skip(); err != nil {
+			return err
+		}
+		if done, err := d.next(end); err != nil {
+			return err
+		} else if done {
+			d.depth--
+			return nil
+		}
+	}
 }
 
 // digits consumes decimal digits and returns how many.

@@ -65,6 +65,7 @@ func checkDecode(t *testing.T, doc []byte) {
 		if err == nil {
 			t.Fatalf("%q: decoded invalid JSON as %v", doc, got)
 		}
+		checkProjectedDecode(t, doc, nil)
 		return
 	}
 	want, ok := reference(o)
@@ -79,6 +80,32 @@ func checkDecode(t *testing.T, doc []byte) {
 	in := named(got)
 	if ast.Compare(in, want) != 0 || in.String() != want.String() {
 		t.Fatalf("%q:\n got %v\nwant %v", doc, in, want)
+	}
+	checkProjectedDecode(t, doc, got)
+}
+
+// checkProjectedDecode checks that decoding only the fields a workload's
+// projection reads gives the projection of the whole value, for the pod
+// metadata paths of every workload kind; and that a document refused whole
+// is refused in part (checkDecode covers refusals through ObjectValue).
+func checkProjectedDecode(t *testing.T, doc []byte, whole ast.Object) {
+	t.Helper()
+	for _, kind := range []string{"Pod", "Deployment", "CronJob"} {
+		path, _ := resource.PodTemplatePath(kind, "metadata")
+		part, err := decodeFields(doc, workloadFields(path))
+		if whole == nil {
+			if err == nil {
+				t.Fatalf("%q: decoded in part as %v, refused whole", doc, part)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v decoding in part", doc, err)
+		}
+		got, want := projectWorkload(part, path), projectWorkload(whole, path)
+		if ast.Compare(got, want) != 0 || got.String() != want.String() {
+			t.Fatalf("%q as %s: projected from the part\n got %v\nwant %v", doc, kind, got, want)
+		}
 	}
 }
 

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -178,12 +180,17 @@ func toArrays(objs []*resource.Object) map[string]*ast.Term {
 		if o.Raw() == nil && o.Content == nil {
 			continue // released: a bug of the caller, not a reason to fail
 		}
-		v, err := ObjectValue(o)
+		var v ast.Object
+		var err error
+		if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
+			if v, err = workloadValue(o, path); err == nil {
+				v = projectWorkload(v, path)
+			}
+		} else {
+			v, err = ObjectValue(o)
+		}
 		if err != nil {
 			continue
-		}
-		if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
-			v = projectWorkload(v, path)
 		}
 		byKind[kind] = append(byKind[kind], ast.NewTerm(v))
 	}
@@ -193,3 +200,45 @@ func toArrays(objs []*resource.Object) map[string]*ast.Term {
 	}
 	return out
 }
+
+// workloadValue is what projectWorkload reads of a workload whose pods'
+// metadata is at podMeta: of compact JSON, only those fields are decoded
+// (the rest, the bulk of a workload, is checked and skipped); other objects
+// are converted whole.
+func workloadValue(o *resource.Object, podMeta []string) (ast.Object, error) {
+	raw := o.Raw()
+	if raw == nil {
+		return ObjectValue(o)
+	}
+	v, err := decodeFields(raw, workloadFields(podMeta))
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", o.Ref(), err)
+	}
+	return v, nil
+}
+
+// workloadFields names the fields projectWorkload reads, for pods' metadata
+// at podMeta: the identity and metadata, spec.selector, and the labels and
+// annotations at the end of the path.
+func workloadFields(podMeta []string) fields {
+	key := strings.Join(podMeta, ".")
+	if f, ok := workloadFieldsCache.Load(key); ok {
+		return f.(fields)
+	}
+	f := fields{
+		"apiVersion": nil, "kind": nil,
+		"metadata": {"name": nil, "namespace": nil, "labels": nil, "annotations": nil, "uid": nil},
+	}
+	if len(podMeta) > 1 {
+		at := fields{"labels": nil, "annotations": nil}
+		for i := len(podMeta) - 1; i >= 1; i-- {
+			at = fields{podMeta[i]: at}
+		}
+		at["selector"] = nil
+		f[podMeta[0]] = at
+	}
+	workloadFieldsCache.Store(key, f)
+	return f
+}
+
+var workloadFieldsCache sync.Map

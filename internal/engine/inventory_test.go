@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -170,6 +171,18 @@ func TestProjectWorkloadAsMaps(t *testing.T) {
 		got := projectWorkload(v.(ast.Object), path)
 		if ast.Compare(got, want) != 0 || got.Hash() != want.Hash() {
 			t.Errorf("%s: projected\n got %v\nwant %v", kind, got, want)
+		}
+		// The inventory decodes of compact JSON only what it projects.
+		doc, err := json.Marshal(content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := workloadValue(compacted(t, doc), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fromPart := projectWorkload(part, path); ast.Compare(fromPart, want) != 0 || fromPart.Hash() != want.Hash() {
+			t.Errorf("%s: projected from the fields decoded\n got %v\nwant %v", kind, fromPart, want)
 		}
 		checked++
 	}

@@ -72,6 +72,12 @@ type Engine struct {
 	planMu   sync.Mutex
 	mu       sync.Mutex
 	queries  map[string]*kindQuery
+	// dispatch is the plan of the dispatch module (see dispatchModule),
+	// made when a kind is first evaluated; dispatched names its kinds.
+	dispatchOnce sync.Once
+	dispatch     *irProgram
+	dispatchErr  error
+	dispatched   map[string]bool
 	// topdown is the library compiled for OPA's own evaluator, built the
 	// first time a plan fails at run time: it evaluates that object's
 	// controls one by one, so that only a broken rule is reported.
@@ -118,6 +124,10 @@ func New(lib *library.Library, controls []*library.Control, inputs map[string]an
 		for _, k := range c.Related {
 			e.related[k] = true
 		}
+	}
+	if src, kinds := dispatchModule(e.byKind); src != "" {
+		e.sources[dispatchFile] = src
+		e.dispatched = kinds
 	}
 	data, err := ast.InterfaceToValue(map[string]any{"inputs": e.inputs})
 	if err != nil {
@@ -188,7 +198,10 @@ type kindQuery struct {
 	// index is i modulo len(parts) (interleaved, so that each part gets
 	// controls of every cost), bound to x0, x1, ... in that order.
 	parts []*irProgram
-	err   error
+	// dispatch is set when parts is the engine's dispatch plan, whose
+	// result is the array of the kind's deny sets.
+	dispatch bool
+	err      error
 }
 
 // NewSession indexes the related objects (those of kinds that some
@@ -235,6 +248,17 @@ func (e *Engine) query(ctx context.Context, kind string) *kindQuery {
 	}
 	e.mu.Unlock()
 	q.once.Do(func() {
+		if e.split == 1 && e.dispatched[kind] {
+			e.dispatchOnce.Do(func() {
+				e.dispatch, e.dispatchErr = e.planQuery(ctx, dispatchQuery)
+			})
+			if e.dispatchErr == nil {
+				q.parts, q.dispatch = []*irProgram{e.dispatch}, true
+				return
+			}
+			// The planner refused a rule: plan the kind alone, so
+			// that only the kinds of that rule fall back to topdown.
+		}
 		n := min(e.split, len(q.controls))
 		for part := range n {
 			p, err := e.plan(ctx, partOf(q.controls, part, n))
@@ -301,9 +325,13 @@ func queryOf(controls []*library.Control) string {
 // Plans are made one at a time: preparing a query sets the evaluation mode
 // of the shared compiler.
 func (e *Engine) plan(ctx context.Context, controls []*library.Control) (*irProgram, error) {
+	return e.planQuery(ctx, queryOf(controls))
+}
+
+func (e *Engine) planQuery(ctx context.Context, query string) (*irProgram, error) {
 	e.planMu.Lock()
 	defer e.planMu.Unlock()
-	policy, err := planQuery(ctx, e.compiler, queryOf(controls))
+	policy, err := planQuery(ctx, e.compiler, query)
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +408,9 @@ func (s *Session) evaluate(ctx context.Context, kind string, content ast.Object,
 		var result ast.Object
 		if err == nil && len(rs) == 1 {
 			result, _ = rs[0].Value.(ast.Object)
+		}
+		if result != nil && q.dispatch {
+			result = dispatchResult(result, len(q.controls))
 		}
 		if result == nil {
 			// A rule's runtime error (a conflict, a halting builtin) fails

@@ -1,6 +1,6 @@
 // Package engine evaluates the library's Rego controls over Kubernetes
 // objects. The library is compiled once; each object is evaluated with one
-// query holding every control that applies to its kind, planned by OPA's
+// query that picks the controls of its kind (dispatch.go), planned by OPA's
 // planner and run by the interpreter of irvm.go, and objects are evaluated
 // concurrently. Relational rules read the objects of the kinds they name
 // with the builtins kubescape.inventory and kubescape.cluster_inventory,

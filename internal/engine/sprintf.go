@@ -44,13 +44,15 @@ func fastSprintf(operands []*ast.Term) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	var b strings.Builder
-	b.Grow(len(format) + 16*args.Len())
+	// Formatted into a buffer on the stack, the text takes one allocation
+	// of its own size.
+	var scratch [256]byte
+	b := scratch[:0]
 	next := 0
 	for i := 0; i < len(format); i++ {
 		c := format[i]
 		if c != '%' {
-			b.WriteByte(c)
+			b = append(b, c)
 			continue
 		}
 		if i+1 >= len(format) {
@@ -59,13 +61,13 @@ func fastSprintf(operands []*ast.Term) (string, bool) {
 		i++
 		verb := format[i]
 		if verb == '%' {
-			b.WriteByte('%')
+			b = append(b, '%')
 			continue
 		}
 		if next >= args.Len() {
 			return "", false
 		}
-		if !formatArg(&b, verb, args.Elem(next).Value) {
+		if b, ok = formatArg(b, verb, args.Elem(next).Value); !ok {
 			return "", false
 		}
 		next++
@@ -73,45 +75,42 @@ func fastSprintf(operands []*ast.Term) (string, bool) {
 	if next != args.Len() {
 		return "", false
 	}
-	return b.String(), true
+	return string(b), true
 }
 
-// formatArg writes one argument as fmt would write what OPA's sprintf hands
-// it: a string for strings, an int64 for integers, the Rego text of a
+// formatArg appends one argument as fmt would write what OPA's sprintf
+// hands it: a string for strings, an int64 for integers, the Rego text of a
 // composite or other scalar; false for what it does not cover.
-func formatArg(b *strings.Builder, verb byte, v ast.Value) bool {
+func formatArg(b []byte, verb byte, v ast.Value) ([]byte, bool) {
 	var s string
 	switch v := v.(type) {
 	case ast.Number:
 		// OPA gives fmt an int64 for integers written without fraction or
 		// exponent; anything else (floats, big integers) is left to it.
 		if strings.ContainsAny(string(v), ".eE") {
-			return false
+			return b, false
 		}
 		n, err := strconv.ParseInt(string(v), 10, 64)
 		if err != nil {
-			return false
+			return b, false
 		}
 		switch verb {
 		case 'd', 'v':
-			b.WriteString(strconv.FormatInt(n, 10))
-			return true
+			return strconv.AppendInt(b, n, 10), true
 		}
-		return false
+		return b, false
 	case ast.String:
 		s = string(v)
 	case ast.Boolean, ast.Null:
-		return false
+		return b, false
 	default:
 		s = v.String()
 	}
 	switch verb {
 	case 's', 'v':
-		b.WriteString(s)
+		return append(b, s...), true
 	case 'q':
-		b.WriteString(strconv.Quote(s))
-	default:
-		return false
+		return strconv.AppendQuote(b, s), true
 	}
-	return true
+	return b, false
 }

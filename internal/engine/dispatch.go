@@ -88,7 +88,8 @@ func isIdentifier(k string) bool {
 		return false
 	}
 	for _, r := range k {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+		lower, upper, digit := 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9'
+		if !lower && !upper && !digit {
 			return false
 		}
 	}

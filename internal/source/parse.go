@@ -245,10 +245,15 @@ func looksLikeJSON(b []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-// parseTree parses one document into a yaml.Node tree; nil for an empty document.
+// parseTree parses one document into a yaml.Node tree; nil for an empty
+// document. The YAML that manifests are written in takes the fast parser
+// (fastyaml.go), which builds the same tree; JSON and whatever that parser
+// refuses take yaml.v3.
 func parseTree(raw []byte, json bool) (*yaml.Node, error) {
 	if json {
 		raw = fixJSONEscapes(raw)
+	} else if root, ok := fastParse(raw); ok {
+		return root, nil
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {

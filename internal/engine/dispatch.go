@@ -96,11 +96,10 @@ func isIdentifier(k string) bool {
 	return true
 }
 
-// dispatchResult turns the dispatch plan's result into the bindings of a
-// kind's query (x0, x1, ... as queryOf binds them); nil when the array is
-// missing or not of n deny sets, which the caller treats as a failed
-// evaluation.
-func dispatchResult(result ast.Object, n int) ast.Object {
+// dispatchSets is the array of deny sets in the dispatch plan's result;
+// nil when it is missing or not of n sets, which the caller treats as a
+// failed evaluation.
+func dispatchSets(result ast.Object, n int) *ast.Array {
 	t := result.Get(dispatchBinding)
 	if t == nil {
 		return nil
@@ -109,9 +108,5 @@ func dispatchResult(result ast.Object, n int) ast.Object {
 	if !ok || arr.Len() != n {
 		return nil
 	}
-	out := ast.NewObjectWithCapacity(n)
-	for j := range n {
-		out.Insert(bindingTerm(j), arr.Elem(j))
-	}
-	return out
+	return arr
 }

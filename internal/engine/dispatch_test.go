@@ -41,7 +41,7 @@ func TestDispatchPlanServesEveryKind(t *testing.T) {
 			t.Fatalf("%s: %d results, %v", kind, len(rs), err)
 		}
 		result, ok := rs[0].Value.(ast.Object)
-		if !ok || dispatchResult(result, len(controls)) == nil {
+		if !ok || dispatchSets(result, len(controls)) == nil {
 			t.Errorf("%s: result %v is not %d deny sets", kind, rs[0], len(controls))
 		}
 	}

@@ -405,14 +405,21 @@ func (s *Session) evaluate(ctx context.Context, kind string, content ast.Object,
 	n := len(q.parts)
 	evalPart := func(part int) {
 		rs, err := q.parts[part].eval(ctx, input, s.value)
-		var result ast.Object
+		// set is the deny set of the part's j-th control: a binding of
+		// the kind's query, or an element of the dispatch plan's array.
+		var set func(j int) *ast.Term
 		if err == nil && len(rs) == 1 {
-			result, _ = rs[0].Value.(ast.Object)
+			if result, ok := rs[0].Value.(ast.Object); ok {
+				if q.dispatch {
+					if arr := dispatchSets(result, len(q.controls)); arr != nil {
+						set = arr.Elem
+					}
+				} else {
+					set = func(j int) *ast.Term { return result.Get(bindingTerm(j)) }
+				}
+			}
 		}
-		if result != nil && q.dispatch {
-			result = dispatchResult(result, len(q.controls))
-		}
-		if result == nil {
+		if set == nil {
 			// A rule's runtime error (a conflict, a halting builtin) fails
 			// the whole query: evaluate the controls one by one with OPA's
 			// evaluator, so that only the broken one is reported, with
@@ -423,12 +430,12 @@ func (s *Session) evaluate(ctx context.Context, kind string, content ast.Object,
 			return
 		}
 		for j, i := 0, part; i < len(verdicts); j, i = j+1, i+n {
-			set := result.Get(bindingTerm(j))
-			if set == nil {
+			deny := set(j)
+			if deny == nil {
 				verdicts[i].Err = errors.New("rule set undefined")
 				continue
 			}
-			verdicts[i].Findings, verdicts[i].Err = decodeFindings(set.Value)
+			verdicts[i].Findings, verdicts[i].Err = decodeFindings(deny.Value)
 		}
 	}
 	var wg sync.WaitGroup

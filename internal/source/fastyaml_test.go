@@ -25,14 +25,7 @@ func referenceTree(raw []byte) (root *yaml.Node, err error) {
 			root, err = nil, fmt.Errorf("yaml.v3 panicked: %v", r)
 		}
 	}()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
-		return nil, nil
-	}
-	return doc.Content[0], nil
+	return yamlTree(raw)
 }
 
 // diffTrees describes the first difference between two trees, in every

@@ -255,6 +255,12 @@ func parseTree(raw []byte, json bool) (*yaml.Node, error) {
 	} else if root, ok := fastParse(raw); ok {
 		return root, nil
 	}
+	return yamlTree(raw)
+}
+
+// yamlTree parses one document with yaml.v3: the root node, nil for a
+// document without content.
+func yamlTree(raw []byte) (*yaml.Node, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(raw, &doc); err != nil {
 		return nil, err

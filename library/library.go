@@ -147,6 +147,10 @@ func Load() (*Library, error) {
 	return LoadFS(embedded)
 }
 
+// Embedded reports whether the library is the one built into the binary,
+// whose rules its tests compile and type-check.
+func (l *Library) Embedded() bool { return l.fsys == fs.FS(embedded) }
+
 // LoadFS reads a library laid out like the embedded one.
 func LoadFS(fsys fs.FS) (*Library, error) {
 	l := &Library{

@@ -95,3 +95,22 @@ func TestDispatchAgreesWithKindPlans(t *testing.T) {
 	}
 	t.Logf("compared %d objects, %d failed verdicts", objects, failed)
 }
+
+// TestEmbeddedLibraryTypeChecks type-checks the embedded library with the
+// dispatch module, which engine.New leaves unchecked at run time.
+func TestEmbeddedLibraryTypeChecks(t *testing.T) {
+	lib, err := library.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lib.Embedded() {
+		t.Fatal("library.Load is not the embedded library")
+	}
+	e, err := New(lib, lib.Controls(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := compile(e.sources, ast.EvalModeIR, true); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -47,7 +47,7 @@ with_input := v if {
 // TestDataOnlyFuncs checks which rules of a plan are found to depend on
 // the data document alone.
 func TestDataOnlyFuncs(t *testing.T) {
-	irc, err := compile(map[string]string{"t.rego": dataOnlyModule, "u.rego": dataOnlyOther}, ast.EvalModeIR)
+	irc, err := compile(map[string]string{"t.rego": dataOnlyModule, "u.rego": dataOnlyOther}, ast.EvalModeIR, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestDataOnlyFuncs(t *testing.T) {
 // computed once for a data document and reused by later evaluations, with
 // other inputs, while another data document gets its own value.
 func TestDataOnlySharedAcrossEvaluations(t *testing.T) {
-	irc, err := compile(map[string]string{"t.rego": dataOnlyModule, "u.rego": dataOnlyOther}, ast.EvalModeIR)
+	irc, err := compile(map[string]string{"t.rego": dataOnlyModule, "u.rego": dataOnlyOther}, ast.EvalModeIR, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ both := [pattern, p2, pattern] if {
 	p2 := pattern with data.inputs.names as ["q"]
 }
 `}
-	irc, err := compile(modules, ast.EvalModeIR)
+	irc, err := compile(modules, ast.EvalModeIR, true)
 	if err != nil {
 		t.Fatal(err)
 	}

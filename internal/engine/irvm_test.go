@@ -22,11 +22,11 @@ import (
 // with OPA's evaluator, and returns both result sets as JSON.
 func evalBoth(t *testing.T, modules map[string]string, query string, input, data map[string]any) (planned, topdown string, plannedErr, topdownErr error) {
 	t.Helper()
-	irc, err := compile(modules, ast.EvalModeIR)
+	irc, err := compile(modules, ast.EvalModeIR, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tdc, err := compile(modules, ast.EvalModeTopdown)
+	tdc, err := compile(modules, ast.EvalModeTopdown, true)
 	if err != nil {
 		t.Fatal(err)
 	}

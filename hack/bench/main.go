@@ -1,6 +1,8 @@
 // Command bench measures kubectl-kubescape scans of a synthetic corpus of
 // manifests at several sizes and prints a table: objects, files, wall time,
-// objects per second and peak RSS. Every control of the library runs.
+// objects per second, peak RSS and each size's time against the previous
+// one's. Every control of the library runs; each size is run -runs times,
+// in rounds, and the table shows the fastest run.
 //
 //	go run ./hack/bench -bin bin/kubectl-kubescape -sizes 1000,10000,50000
 package main
@@ -23,7 +25,7 @@ func main() {
 	bin := flag.String("bin", "bin/kubectl-kubescape", "plugin binary to measure")
 	sizes := flag.String("sizes", "1000,10000,50000", "corpus sizes in objects, comma separated")
 	perFile := flag.Int("per-file", 50, "objects per file")
-	runs := flag.Int("runs", 3, "runs per size; the table shows the fastest")
+	runs := flag.Int("runs", 3, "runs per size, in rounds over the sizes; the table shows the fastest")
 	dir := flag.String("dir", "", "where to write the corpora (default a temporary directory, removed after)")
 	flag.Parse()
 	if err := run(*bin, *sizes, *perFile, *runs, *dir); err != nil {
@@ -45,8 +47,18 @@ func run(bin, sizes string, perFile, runs int, dir string) error {
 		}()
 		dir = tmp
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "objects\tfiles\twall time\tobjects/s\tpeak RSS\tfailed results\t")
+	// The machine's speed drifts from minute to minute, so the sizes are
+	// measured in rounds (each size once per round) rather than one after
+	// the other: each size's best run comes from the same stretch of time,
+	// and the ratio of their times means something.
+	type result struct {
+		n, files int
+		corpus   string
+		best     time.Duration
+		rss      int64
+		failed   string
+	}
+	var results []*result
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
@@ -57,21 +69,29 @@ func run(bin, sizes string, perFile, runs int, dir string) error {
 		if err != nil {
 			return fmt.Errorf("write corpus: %w", err)
 		}
-		var best time.Duration
-		var rss int64
-		var failed string
-		for i := 0; i < runs; i++ {
-			wall, maxRSS, out, err := measure(bin, corpus)
+		results = append(results, &result{n: n, files: files, corpus: corpus})
+	}
+	for range runs {
+		for _, r := range results {
+			wall, maxRSS, failed, err := measure(bin, r.corpus)
 			if err != nil {
 				return err
 			}
-			if best == 0 || wall < best {
-				best = wall
+			if r.best == 0 || wall < r.best {
+				r.best = wall
 			}
-			rss = max(rss, maxRSS)
-			failed = out
+			r.rss = max(r.rss, maxRSS)
+			r.failed = failed
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%.2f s\t%.0f\t%d MB\t%s\t\n", n, files, best.Seconds(), float64(n)/best.Seconds(), rss/1024, failed)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "objects\tfiles\twall time\tobjects/s\tpeak RSS\tfailed results\ttime vs previous row\t")
+	for i, r := range results {
+		ratio := "-"
+		if i > 0 {
+			ratio = fmt.Sprintf("%.2fx", r.best.Seconds()/results[i-1].best.Seconds())
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.2f s\t%.0f\t%d MB\t%s\t%s\t\n", r.n, r.files, r.best.Seconds(), float64(r.n)/r.best.Seconds(), r.rss/1024, r.failed, ratio)
 	}
 	return tw.Flush()
 }

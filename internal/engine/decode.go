@@ -181,11 +181,8 @@ func (d *decoder) value() (*ast.Term, error) {
 }
 
 func (d *decoder) literal(lit string, v ast.Value) (*ast.Term, error) {
-	for i := range len(lit) {
-		if d.pos >= len(d.data) || d.data[d.pos] != lit[i] {
-			return nil, d.syntaxError("in literal " + lit)
-		}
-		d.pos++
+	if err := d.skipLiteral(lit); err != nil {
+		return nil, err
 	}
 	return d.term(v), nil
 }

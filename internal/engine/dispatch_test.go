@@ -90,6 +90,10 @@ func TestDispatchAgreesWithKindPlans(t *testing.T) {
 			objects++
 		}
 	})
+	// Both would agree if both fell back to topdown: neither may.
+	if d, a := ds.fallbacks.Load(), as.fallbacks.Load(); d != 0 || a != 0 {
+		t.Errorf("%d objects fell back to topdown with the dispatch plan, %d with the kinds' plans", d, a)
+	}
 	if objects < 300 || failed < 300 {
 		t.Errorf("compared %d objects, %d failed verdicts: too few", objects, failed)
 	}

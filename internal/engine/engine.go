@@ -186,10 +186,12 @@ func (e *Engine) Inputs() map[string]any { return e.inputs }
 // Session evaluates objects against one inventory of related objects.
 type Session struct {
 	engine *Engine
-	// value is the data document (the control inputs), as the plans read
-	// it; inv holds the related objects the inventory builtins return.
-	value ast.Value
-	inv   *inventory
+	// inv holds the related objects the inventory builtins return.
+	inv *inventory
+	// fallbacks counts the evaluations that a plan could not make and
+	// topdown made instead: the verdicts are the same, only slower, so a
+	// plan that fails for every object shows only here (tests check it).
+	fallbacks atomic.Int64
 
 	// store holds data for OPA's evaluator, built when a plan fails.
 	storeOnce sync.Once
@@ -222,13 +224,13 @@ func (e *Engine) NewSession(objects []*resource.Object) *Session {
 			related = append(related, o)
 		}
 	}
-	return &Session{engine: e, value: e.data, inv: newInventory(related)}
+	return &Session{engine: e, inv: newInventory(related)}
 }
 
 // topdownStore is the session's data for OPA's evaluator.
 func (s *Session) topdownStore() storage.Store {
 	s.storeOnce.Do(func() {
-		data, err := ast.JSON(s.value)
+		data, err := ast.JSON(s.engine.data)
 		m, ok := data.(map[string]any)
 		if err != nil || !ok {
 			m = map[string]any{}
@@ -407,11 +409,12 @@ func (s *Session) evaluate(ctx context.Context, kind string, content ast.Object,
 	if q.err != nil {
 		// The planner refused the kind's query (a construct or builtin it
 		// does not support): evaluate with topdown, control by control.
+		s.fallbacks.Add(1)
 		return s.evaluateEach(ctx, q.controls, input)
 	}
 	n := len(q.parts)
 	evalPart := func(part int) {
-		rs, err := q.parts[part].eval(ctx, input, s.value)
+		rs, err := q.parts[part].eval(ctx, input, s.engine.data)
 		// set is the deny set of the part's j-th control: a binding of
 		// the kind's query, or an element of the dispatch plan's array.
 		var set func(j int) *ast.Term
@@ -431,6 +434,7 @@ func (s *Session) evaluate(ctx context.Context, kind string, content ast.Object,
 			// the whole query: evaluate the controls one by one with OPA's
 			// evaluator, so that only the broken one is reported, with
 			// OPA's own message.
+			s.fallbacks.Add(1)
 			for j, v := range s.evaluateEach(ctx, partOf(q.controls, part, n), input) {
 				verdicts[part+j*n] = v
 			}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -175,16 +174,30 @@ func (inv *inventory) cluster(kind string) *ast.Term {
 // is left out, as it is left out of evaluation.
 func toArrays(objs []*resource.Object) map[string]*ast.Term {
 	byKind := map[string][]*ast.Term{}
+	// The pods' metadata path of each workload kind met, and the fields
+	// projectWorkload reads of it.
+	type projection struct {
+		podMeta []string
+		fields  fields
+	}
+	projections := map[string]*projection{}
 	for _, o := range objs {
 		kind := o.Ref().Kind
 		if o.Raw() == nil && o.Content == nil {
 			continue // released: a bug of the caller, not a reason to fail
 		}
+		pr, seen := projections[kind]
+		if !seen {
+			if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
+				pr = &projection{path, workloadFields(path)}
+			}
+			projections[kind] = pr
+		}
 		var v ast.Object
 		var err error
-		if path, ok := resource.PodTemplatePath(kind, "metadata"); ok {
-			if v, err = workloadValue(o, path); err == nil {
-				v = projectWorkload(v, path)
+		if pr != nil {
+			if v, err = workloadValue(o, pr.fields); err == nil {
+				v = projectWorkload(v, pr.podMeta)
 			}
 		} else {
 			v, err = ObjectValue(o)
@@ -201,16 +214,16 @@ func toArrays(objs []*resource.Object) map[string]*ast.Term {
 	return out
 }
 
-// workloadValue is what projectWorkload reads of a workload whose pods'
-// metadata is at podMeta: of compact JSON, only those fields are decoded
+// workloadValue is what projectWorkload reads of a workload, the fields
+// that workloadFields names: of compact JSON, only those fields are decoded
 // (the rest, the bulk of a workload, is checked and skipped); other objects
 // are converted whole.
-func workloadValue(o *resource.Object, podMeta []string) (ast.Object, error) {
+func workloadValue(o *resource.Object, want fields) (ast.Object, error) {
 	raw := o.Raw()
 	if raw == nil {
 		return ObjectValue(o)
 	}
-	v, err := decodeFields(raw, workloadFields(podMeta))
+	v, err := decodeFields(raw, want)
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", o.Ref(), err)
 	}
@@ -221,10 +234,6 @@ func workloadValue(o *resource.Object, podMeta []string) (ast.Object, error) {
 // at podMeta: the identity and metadata, spec.selector, and the labels and
 // annotations at the end of the path.
 func workloadFields(podMeta []string) fields {
-	key := strings.Join(podMeta, ".")
-	if f, ok := workloadFieldsCache.Load(key); ok {
-		return f.(fields)
-	}
 	f := fields{
 		"apiVersion": nil, "kind": nil,
 		"metadata": {"name": nil, "namespace": nil, "labels": nil, "annotations": nil, "uid": nil},
@@ -237,8 +246,5 @@ func workloadFields(podMeta []string) fields {
 		at["selector"] = nil
 		f[podMeta[0]] = at
 	}
-	workloadFieldsCache.Store(key, f)
 	return f
 }
-
-var workloadFieldsCache sync.Map

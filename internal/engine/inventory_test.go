@@ -177,7 +177,7 @@ func TestProjectWorkloadAsMaps(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		part, err := workloadValue(compacted(t, doc), path)
+		part, err := workloadValue(compacted(t, doc), workloadFields(path))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -894,8 +894,17 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 	if f.memo && e.memoSet[f.index] {
 		return e.memo[f.index], nil
 	}
+	// A dataOnly rule's value for this data document is computed by the
+	// first evaluation that needs it, and shared (see irconst.go).
+	var data ast.Value
 	if f.dataOnly {
-		return e.callShared(f, caller, args)
+		if t := args[1].get(caller); t != nil {
+			data = t.Value
+			if out, ok := e.p.shared[f.index].load(data); ok {
+				e.memo[f.index], e.memoSet[f.index] = out, true
+				return out, nil
+			}
+		}
 	}
 	base, locals := e.frame(f.nlocals)
 	for i, l := range f.params {
@@ -906,38 +915,18 @@ func (e *irEval) call(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term,
 		}
 		locals[l] = v
 	}
+	var out *ast.Term
+	var err error
 	if f.nbuilds == 0 { // its ops do not touch the builders
-		out, err := e.run(f, locals)
-		e.stack = e.stack[:base]
-		return out, err
+		out, err = e.run(f, locals)
+	} else {
+		saved := e.pushBuilds(f.nbuilds)
+		out, err = e.run(f, locals)
+		e.popBuilds(saved)
 	}
-	saved := e.pushBuilds(f.nbuilds)
-	out, err := e.run(f, locals)
-	e.popBuilds(saved)
 	e.stack = e.stack[:base]
-	return out, err
-}
-
-// callShared calls a dataOnly rule: its value for this data document is
-// computed by the first evaluation that needs it, and shared.
-func (e *irEval) callShared(f *irFunc, caller []*ast.Term, args []operand) (*ast.Term, error) {
-	in, data := args[0].get(caller), args[1].get(caller)
-	if in == nil || data == nil {
-		return nil, nil
-	}
-	slot := &e.p.shared[f.index]
-	if out, ok := slot.load(data.Value); ok {
-		e.memo[f.index], e.memoSet[f.index] = out, true
-		return out, nil
-	}
-	base, locals := e.frame(f.nlocals)
-	locals[f.params[0]], locals[f.params[1]] = in, data
-	saved := e.pushBuilds(f.nbuilds)
-	out, err := e.run(f, locals)
-	e.popBuilds(saved)
-	e.stack = e.stack[:base]
-	if err == nil {
-		slot.store(data.Value, out)
+	if data != nil && err == nil {
+		e.p.shared[f.index].store(data, out)
 	}
 	return out, err
 }
